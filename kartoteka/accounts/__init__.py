@@ -1,0 +1,1 @@
+"""Users, teams, roles with scoped permissions, API tokens, password resets, access requests."""

@@ -1,0 +1,16 @@
+"""Top-level URLs: the web UI, the API at /api/v1/ and the Django admin fallback."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kartoteka.platform.api import api
+
+urlpatterns = [
+    path("", include("kartoteka.web.urls")),
+    path("accounts/", include("kartoteka.accounts.urls")),
+    path("settings/", include("kartoteka.customization.urls")),
+    path("", include("kartoteka.platform.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]

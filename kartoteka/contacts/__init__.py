@@ -1,0 +1,1 @@
+"""Companies and contacts: the built-in heart of the card index."""

@@ -1,0 +1,325 @@
+"""Lists of any entity: quick search, filters on any field (custom ones too), sorting and
+keyset pagination.
+
+The same `ListQuery` serves the HTML list, the API, saved views and export. Pages are cut
+with a keyset cursor on (sort value, id), never with OFFSET, and nothing counts the whole
+table, so the tenth thousandth page costs what the first does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, FloatField, Q, QuerySet, TextField
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Lower
+from django.utils.translation import gettext as _
+
+from . import permissions, search
+from .fields import FieldSpec, FieldType, InputErrors, convert
+from .registry import EntitySpec
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+TEXT_TYPES = (FieldType.TEXT, FieldType.LONGTEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL)
+RANGE_TYPES = (FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.DATETIME)
+
+
+def sort_expression(spec: FieldSpec):
+    if spec.is_custom:
+        if spec.type == FieldType.NUMBER:
+            return Cast(KeyTransform(spec.key, "custom"), FloatField())
+        if spec.type == FieldType.MONEY:
+            return Cast(KeyTransform("amount", KeyTransform(spec.key, "custom")), FloatField())
+        return KeyTextTransform(spec.key, "custom")
+    if spec.storage == "fk":
+        if spec.type == FieldType.USER:
+            return F(f"{spec.key}__username")
+        return F(f"{spec.key}__{_title_column(spec.related_entity)}")
+    return F(spec.key)
+
+
+def _title_column(entity_key: str) -> str:
+    from .registry import registry
+
+    target = registry.find(entity_key)
+    return target.title_field if target else "id"
+
+
+def value_expression(spec: FieldSpec):
+    """The expression a filter compares against."""
+    if spec.is_custom:
+        if spec.type == FieldType.MONEY:
+            return Cast(KeyTransform("amount", KeyTransform(spec.key, "custom")), FloatField())
+        if spec.type == FieldType.NUMBER:
+            return Cast(KeyTransform(spec.key, "custom"), FloatField())
+        if spec.type == FieldType.BOOLEAN:
+            return KeyTransform(spec.key, "custom")
+        if spec.type in (FieldType.USER, FieldType.RELATION):
+            return Cast(KeyTextTransform(spec.key, "custom"), TextField())
+        return KeyTextTransform(spec.key, "custom")
+    if spec.storage == "fk":
+        return F(spec.attname)
+    return F(spec.key)
+
+
+@dataclass
+class ListQuery:
+    entity: EntitySpec
+    q: str = ""
+    sort: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    cursor: str = ""
+    limit: int = PAGE_SIZE
+
+    @classmethod
+    def from_params(cls, entity: EntitySpec, params, *, strict: bool = False) -> ListQuery:
+        """Read `q`, `sort`, `columns`, `cursor`, `limit` and `f.<field>[.<op>]` parameters.
+
+        With `strict` (the API) unknown fields and parameters are refused."""
+        errors: dict[str, list[str]] = {}
+        filters: dict[str, list[str]] = {}
+        getlist = params.getlist if hasattr(params, "getlist") else (
+            lambda key: [params[key]] if not isinstance(params[key], list) else params[key]
+        )
+        for key in params:
+            if key.startswith("f."):
+                name = key[2:]
+                field_key, _dot, op = name.partition(".")
+                spec = entity.field(field_key)
+                if spec is None or not spec.filterable:
+                    errors.setdefault(key, []).append(_("Unknown or unfilterable field."))
+                    continue
+                if op not in ("", "min", "max", "empty"):
+                    errors.setdefault(key, []).append(_("Unknown filter operator."))
+                    continue
+                values = [v for v in getlist(key) if v not in ("", None)]
+                if values:
+                    filters[name] = values
+            elif strict and key not in ("q", "sort", "columns", "cursor", "limit", "view"):
+                errors.setdefault(key, []).append(_("Unknown parameter."))
+        sort = params.get("sort", "") or ""
+        if sort:
+            spec = entity.field(sort.lstrip("-"))
+            if spec is None or not spec.sortable:
+                errors.setdefault("sort", []).append(_("Cannot sort by this field."))
+                sort = ""
+        columns_raw = params.get("columns", "") or ""
+        columns = [c for c in columns_raw.split(",") if entity.field(c)] if columns_raw else []
+        try:
+            limit = int(params.get("limit") or PAGE_SIZE)
+            if not 1 <= limit <= MAX_PAGE_SIZE:
+                raise ValueError
+        except ValueError:
+            errors.setdefault("limit", []).append(
+                _("Enter a page size from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
+            )
+            limit = PAGE_SIZE
+        q = (params.get("q") or "")[:200]
+        if errors and strict:
+            raise InputErrors(errors)
+        return cls(
+            entity=entity,
+            q=q,
+            sort=sort,
+            filters=filters,
+            columns=columns,
+            cursor=params.get("cursor", "") or "",
+            limit=limit,
+        )
+
+    def as_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if self.q:
+            params["q"] = self.q
+        if self.sort:
+            params["sort"] = self.sort
+        if self.columns:
+            params["columns"] = ",".join(self.columns)
+        for key, values in self.filters.items():
+            params[f"f.{key}"] = values
+        return params
+
+    @property
+    def visible_columns(self) -> list[FieldSpec]:
+        keys = self.columns or [
+            *self.entity.default_columns,
+            *[
+                spec.key
+                for spec in self.entity.custom_fields
+                if spec.show_in_list and spec.key not in self.entity.default_columns
+            ],
+        ]
+        return [spec for key in keys if (spec := self.entity.field(key))]
+
+    # -- building the queryset --------------------------------------------------------------
+    def filtered(self, user, action: str = "view") -> QuerySet:
+        qs = permissions.restrict(self.entity.queryset(), user, self.entity.key, action)
+        if self.q:
+            ids = search.matching_ids(user, self.entity, self.q)
+            if ids is not None:
+                qs = qs.filter(pk__in=ids)
+        for name, values in self.filters.items():
+            field_key, _dot, op = name.partition(".")
+            condition = self._filter_q(self.entity.field(field_key), op, values, user)
+            qs = apply_filter(qs, condition)
+        return qs
+
+    def _filter_q(self, spec: FieldSpec, op: str, values: list[str], user) -> Q:
+        expr = value_expression(spec)
+        alias = f"_f_{spec.key}"
+        if op == "empty":
+            if spec.is_custom:
+                return Q(**{f"custom__{spec.key}__isnull": True})
+            if spec.storage == "fk":
+                return Q(**{f"{spec.attname}__isnull": True})
+            return Q(**{spec.key: [] if spec.multiple or spec.type == FieldType.TAGS else ""})
+        if op in ("min", "max"):
+            raw = values[0]
+            try:
+                if spec.type in (FieldType.NUMBER, FieldType.MONEY):
+                    bound: Any = float(Decimal(str(raw).replace(",", ".")))
+                else:
+                    bound = convert(FieldSpec(key=spec.key, label="", type=FieldType.DATE), raw)
+                    if spec.type == FieldType.DATETIME and op == "max":
+                        bound = bound + "T23:59:59"
+            except Exception:
+                raise InputErrors({f"f.{spec.key}.{op}": [_("Enter a valid bound.")]})
+            lookup = "gte" if op == "min" else "lte"
+            return _ExprQ(alias, expr, lookup, bound)
+        if spec.multiple or spec.type in (FieldType.MULTICHOICE, FieldType.TAGS):
+            q: Any = None
+            for index, value in enumerate(values):
+                term = _ExprQ(f"{alias}_{index}", Lower(Cast(_json_source(spec), TextField())),
+                               "contains", json.dumps(value.lower())[1:-1])
+                q = term if q is None else q | term
+            return q
+        if spec.type in TEXT_TYPES:
+            needle = values[0].lower()
+            if spec.type == FieldType.PHONE:
+                needle = needle.replace(" ", "").replace("-", "")
+            return _ExprQ(alias, Lower(expr), "contains", needle)
+        if spec.type == FieldType.BOOLEAN:
+            truth = values[0].lower() in ("1", "true", "yes", "on")
+            if spec.is_custom:
+                return Q(**{f"custom__{spec.key}": truth})
+            return Q(**{spec.key: truth})
+        if spec.type in (FieldType.USER, FieldType.RELATION):
+            ids = []
+            for value in values:
+                if value == "me" and user is not None:
+                    ids.append(user.pk)
+                elif str(value).isdigit():
+                    ids.append(int(value))
+                else:
+                    raise InputErrors({f"f.{spec.key}": [_("Choose a valid record.")]})
+            if spec.is_custom:
+                return Q(**{f"custom__{spec.key}__in": ids})
+            return Q(**{f"{spec.attname}__in": ids})
+        if spec.type == FieldType.CHOICE:
+            return Q(**{(f"custom__{spec.key}__in" if spec.is_custom else f"{spec.key}__in"):
+                        values})
+        return Q()
+
+    def ordering(self) -> tuple[Any, bool, FieldSpec | None]:
+        key = self.sort.lstrip("-")
+        descending = self.sort.startswith("-")
+        if not key:
+            # newest first by default
+            return F("created_at"), True, None
+        spec = self.entity.field(key)
+        return sort_expression(spec), descending, spec
+
+    def page(self, user, action: str = "view") -> Page:
+        qs = self.filtered(user, action)
+        expr, descending, spec = self.ordering()
+        qs = qs.annotate(_sort=expr)
+        direction = "desc" if descending else "asc"
+        qs = qs.order_by(
+            getattr(F("_sort"), direction)(nulls_last=True), getattr(F("id"), direction)()
+        )
+        if self.cursor:
+            qs = qs.filter(_cursor_q(decode_cursor(self.cursor), descending))
+        rows = list(qs[: self.limit + 1])
+        has_more = len(rows) > self.limit
+        rows = rows[: self.limit]
+        next_cursor = encode_cursor(rows[-1]._sort, rows[-1].pk) if has_more and rows else ""
+        return Page(rows=rows, next_cursor=next_cursor)
+
+
+def _json_source(spec: FieldSpec):
+    return KeyTransform(spec.key, "custom") if spec.is_custom else F(spec.key)
+
+
+class _ExprQ:
+    """A filter over an expression: applied as `.alias(name=expr).filter(name__lookup=v)`."""
+
+    def __init__(self, alias: str, expr, lookup: str, value):
+        self.aliases = {alias: expr}
+        self.q = Q(**{f"{alias}__{lookup}": value})
+
+    def __or__(self, other):
+        combined = _ExprQ.__new__(_ExprQ)
+        combined.aliases = {**self.aliases, **getattr(other, "aliases", {})}
+        combined.q = self.q | getattr(other, "q", other)
+        return combined
+
+
+def apply_filter(qs: QuerySet, condition) -> QuerySet:
+    if isinstance(condition, _ExprQ):
+        return qs.alias(**condition.aliases).filter(condition.q)
+    return qs.filter(condition)
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str
+
+
+def _jsonable(value):
+    if hasattr(value, "isoformat"):
+        return {"t": value.isoformat()}
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def encode_cursor(value, pk: int) -> str:
+    raw = json.dumps([_jsonable(value), pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, int]:
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if isinstance(value, dict):
+            value = parse_datetime(value["t"])
+            if value is None:
+                raise ValueError
+        if not isinstance(pk, int) or isinstance(value, list | dict):
+            raise ValueError
+        return value, pk
+    except Exception:
+        raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
+
+
+def _cursor_q(cursor: tuple[Any, int], descending: bool) -> Q:
+    value, pk = cursor
+    after = "lt" if descending else "gt"
+    if value is None:
+        return Q(_sort__isnull=True, **{f"id__{after}": pk})
+    return (
+        Q(**{f"_sort__{after}": value})
+        | Q(_sort=value, **{f"id__{after}": pk})
+        | Q(_sort__isnull=True)
+    )
+

@@ -1,0 +1,168 @@
+"""Global search behind one interface: SQLite FTS5 or PostgreSQL full-text.
+
+Services call `index_record` / `unindex_record` as they write. Text is folded the same way
+when indexed and when searched (lower case, accents and Polish ł removed, ё → е), so
+"Łódź", "lodz" and "LODZ" find each other, and "Семён" is found by "семен". Every term is a
+prefix, for type-ahead. Results pass through the permission scopes before they are read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+
+from . import permissions
+from .models import SearchEntry
+from .registry import EntitySpec, registry
+
+_EXTRA_FOLDS = str.maketrans({"ł": "l", "Ł": "l", "ё": "е", "Ё": "е", "ß": "ss", "ø": "o"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 8
+
+
+def fold(text: str) -> str:
+    text = (text or "").translate(_EXTRA_FOLDS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", stripped).lower()
+
+
+def terms_of(query: str) -> list[str]:
+    return _WORD.findall(fold(query))[:MAX_TERMS]
+
+
+def document_of(spec: EntitySpec, obj) -> tuple[str, str, str]:
+    """(title, subtitle, folded document) for a record."""
+    parts: list[str] = []
+    for field_key in spec.search_fields:
+        value = getattr(obj, field_key, "")
+        if isinstance(value, list):
+            parts.extend(str(item) for item in value)
+        elif value:
+            parts.append(str(value))
+    for field_spec in spec.custom_fields:
+        if field_spec.type in ("text", "email", "phone", "longtext", "choice"):
+            value = (obj.custom or {}).get(field_spec.key)
+            if value:
+                parts.append(str(value)[:500])
+    for value in list(getattr(obj, "phones", None) or []):
+        parts.append(str(value).lstrip("+"))
+    title = spec.title(obj)[:255]
+    subtitle = (spec.subtitle(obj) or "")[:255]
+    return title, subtitle, fold(" ".join([title, *parts]))
+
+
+def index_record(spec: EntitySpec, obj) -> None:
+    title, subtitle, document = document_of(spec, obj)
+    SearchEntry.objects.update_or_create(
+        entity=spec.key,
+        object_id=obj.pk,
+        defaults={
+            "owner_id": obj.owner_id,
+            "title": title,
+            "subtitle": subtitle,
+            "document": document,
+        },
+    )
+
+
+def unindex_record(entity_key: str, object_id: int) -> None:
+    SearchEntry.objects.filter(entity=entity_key, object_id=object_id).delete()
+
+
+def index_rows(rows: list[SearchEntry]) -> None:
+    """Bulk path for imports and generated data."""
+    SearchEntry.objects.bulk_create(rows, batch_size=2000)
+
+
+@dataclass
+class Hit:
+    entity: str
+    object_id: int
+    title: str
+    subtitle: str
+
+    @property
+    def spec(self) -> EntitySpec | None:
+        return registry.find(self.entity)
+
+    @property
+    def url(self) -> str:
+        spec = self.spec
+        return spec.card_url(self.object_id) if spec else ""
+
+
+def _permission_clause(user, entity_keys: list[str]) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    for key in entity_keys:
+        owners = permissions.visible_owner_ids(user, key)
+        if owners == []:
+            continue
+        if owners is None:
+            clauses.append("(s.entity = %s)")
+            params.append(key)
+        else:
+            marks = ", ".join(["%s"] * len(owners))
+            clauses.append(f"(s.entity = %s AND s.owner_id IN ({marks}))")
+            params.extend([key, *owners])
+    if not clauses:
+        return "", []
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def search(user, query: str, *, entity: str | None = None, limit: int = 20) -> list[Hit]:
+    terms = terms_of(query)
+    if not terms:
+        return []
+    keys = [entity] if entity else [spec.key for spec in registry.all()]
+    where, params = _permission_clause(user, keys)
+    if not where:
+        return []
+    limit = max(1, min(int(limit), 100))
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        sql = (
+            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_searchentry s "
+            "WHERE s.tsv @@ to_tsquery('simple', %s) AND " + where + " "  # noqa: S608
+            "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %s)) DESC, s.title LIMIT %s"
+        )
+        args = [tsquery, *params, tsquery, limit]
+    else:
+        match = " ".join(f'"{term}"*' for term in terms)
+        sql = (
+            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "
+            "JOIN platform_searchentry s ON s.id = f.rowid "
+            "WHERE platform_search_fts MATCH %s AND " + where + " "  # noqa: S608
+            "ORDER BY f.rank, s.title LIMIT %s"
+        )
+        args = [match, *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [Hit(*row) for row in cursor.fetchall()]
+
+
+def matching_ids(user, spec: EntitySpec, query: str, cap: int = 5000) -> list[int] | None:
+    """Ids of records of one entity matching a quick search, for list filtering."""
+    terms = terms_of(query)
+    if not terms:
+        return None
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT object_id FROM platform_searchentry "
+            "WHERE entity = %s AND tsv @@ to_tsquery('simple', %s) LIMIT %s"
+        )
+        args = [spec.key, " & ".join(f"{term}:*" for term in terms), cap]
+    else:
+        sql = (
+            "SELECT s.object_id FROM platform_search_fts f "
+            "JOIN platform_searchentry s ON s.id = f.rowid "
+            "WHERE platform_search_fts MATCH %s AND s.entity = %s LIMIT %s"
+        )
+        args = [" ".join(f'"{term}"*' for term in terms), spec.key, cap]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,542 @@
+"""Generic writes for every registered entity: create, update, delete, bulk actions, links,
+merging and timeline entries.
+
+Each function validates through the one validator, writes in one transaction, records the
+timeline entry (field changes with old and new values), keeps the search and contact-point
+indexes in step and emits a domain event. Views, the API, importers and jobs call these;
+they never save domain objects themselves. Domain apps wrap them (`contacts/services.py`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kartoteka.timeline.models import Activity
+
+from . import events, permissions, search
+from .fields import FieldSpec, FieldType, InputErrors, validate_input
+from .models import ContactPoint
+from .registry import EntitySpec, registry
+
+
+class Conflict(Exception):
+    """A stale edit: the record changed since the client read it."""
+
+    def __init__(self, current_version: int):
+        super().__init__(current_version)
+        self.current_version = current_version
+
+
+# -- reading and writing values ---------------------------------------------------------------
+
+
+def get_value(obj, spec: FieldSpec) -> Any:
+    if spec.storage == "custom":
+        return (obj.custom or {}).get(spec.key)
+    if spec.storage == "fk":
+        return getattr(obj, f"{spec.key}_id")
+    value = getattr(obj, spec.key)
+    return value if value not in ("",) else None
+
+
+def _set_value(obj, spec: FieldSpec, value: Any) -> None:
+    if spec.storage == "custom":
+        if value in (None, []):
+            obj.custom.pop(spec.key, None)
+        else:
+            obj.custom[spec.key] = value
+    elif spec.storage == "fk":
+        setattr(obj, f"{spec.key}_id", value)
+    else:
+        if value is None:
+            model_field = obj._meta.get_field(spec.key)
+            value = [] if spec.multiple or spec.type == FieldType.TAGS else (
+                "" if not model_field.null else None
+            )
+        setattr(obj, spec.key, value)
+
+
+def _check_references(entity: EntitySpec, user, clean: dict) -> None:
+    """Users must exist and be active; related records must exist and be visible."""
+    errors: dict[str, list[str]] = {}
+    user_ids = {
+        key: value
+        for key, value in clean.items()
+        if value is not None and (f := entity.field(key)) and f.type == FieldType.USER
+    }
+    if user_ids:
+        found = set(
+            get_user_model()
+            .objects.filter(pk__in=user_ids.values(), is_active=True)
+            .values_list("pk", flat=True)
+        )
+        for key, value in user_ids.items():
+            if value not in found:
+                errors.setdefault(key, []).append(_("Choose an active user."))
+    for key, value in clean.items():
+        field_spec = entity.field(key)
+        if value is None or field_spec is None or field_spec.type != FieldType.RELATION:
+            continue
+        target = registry.find(field_spec.related_entity)
+        visible = target is not None and (
+            permissions.restrict(target.queryset(), user, target.key).filter(pk=value).exists()
+            if user is not None
+            else target.queryset().filter(pk=value).exists()
+        )
+        if not visible:
+            errors.setdefault(key, []).append(_("Choose an existing record you can see."))
+    if errors:
+        raise InputErrors(errors)
+
+
+def _check_unique(entity: EntitySpec, clean: dict, exclude_pk: int | None) -> None:
+    errors: dict[str, list[str]] = {}
+    for key, value in clean.items():
+        field_spec = entity.field(key)
+        if not field_spec or not field_spec.unique or value in (None, "", []):
+            continue
+        lookup = f"custom__{key}" if field_spec.is_custom else field_spec.attname
+        qs = entity.queryset().filter(**{lookup: value})
+        if exclude_pk:
+            qs = qs.exclude(pk=exclude_pk)
+        if qs.exists():
+            errors.setdefault(key, []).append(_("Another record already has this value."))
+    if errors:
+        raise InputErrors(errors)
+
+
+def _owner_rules(entity: EntitySpec, user, clean: dict, creating: bool) -> None:
+    """Who may set an owner: anyone with scope 'all' on change; others only themselves."""
+    if "owner" not in clean or user is None:
+        return
+    owner_id = clean["owner"]
+    if owner_id in (None, user.pk):
+        return
+    if permissions.scope_for(user, entity.key, "change") != "all":
+        raise InputErrors({"owner": [_("You may only assign records to yourself.")]})
+
+
+def validate(entity: EntitySpec, user, data: dict, *, partial: bool, instance=None) -> dict:
+    clean = validate_input(entity.validator, entity.fields, data, partial=partial)
+    _check_references(entity, user, clean)
+    _check_unique(entity, clean, instance.pk if instance is not None else None)
+    _owner_rules(entity, user, clean, creating=instance is None)
+    return clean
+
+
+# -- indexes -------------------------------------------------------------------------------
+
+
+def _contact_points(obj) -> list[tuple[str, str]]:
+    points = [(ContactPoint.EMAIL, value) for value in getattr(obj, "emails", None) or []]
+    points += [(ContactPoint.PHONE, value) for value in getattr(obj, "phones", None) or []]
+    for key, value in (obj.custom or {}).items():
+        if isinstance(value, str) and "@" in value and " " not in value and len(value) < 255:
+            points.append((ContactPoint.EMAIL, value))
+    return points
+
+
+def reindex(entity: EntitySpec, obj) -> None:
+    search.index_record(entity, obj)
+    ContactPoint.objects.filter(entity=entity.key, object_id=obj.pk).delete()
+    points = _contact_points(obj)
+    if points:
+        ContactPoint.objects.bulk_create(
+            ContactPoint(entity=entity.key, object_id=obj.pk, kind=kind, value=value[:255])
+            for kind, value in points
+        )
+
+
+def _unindex(entity: EntitySpec, pk: int) -> None:
+    search.unindex_record(entity.key, pk)
+    ContactPoint.objects.filter(entity=entity.key, object_id=pk).delete()
+
+
+# -- timeline ------------------------------------------------------------------------------
+
+
+def record_activity(
+    entity_key: str,
+    object_id: int,
+    kind: str,
+    actor=None,
+    *,
+    summary: str = "",
+    body: str = "",
+    payload: dict | None = None,
+    at=None,
+) -> Activity:
+    return Activity.objects.create(
+        entity=entity_key,
+        object_id=object_id,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        summary=summary[:255],
+        body=body,
+        payload=payload or {},
+        at=at or timezone.now(),
+    )
+
+
+ACTIVITY_BODY_MAX = 20000
+
+
+def add_activity(entity: EntitySpec, user, obj, data: dict) -> Activity:
+    """A note, call, email or meeting a person logs on a record's card."""
+    permissions.require(user, entity.key, "view", obj)
+    kind = data.get("kind") or Activity.Kind.NOTE
+    errors: dict[str, list[str]] = {}
+    if kind not in Activity.USER_KINDS:
+        errors["kind"] = [_("Choose note, call, email or meeting.")]
+    body = data.get("body")
+    if not isinstance(body, str) or not body.strip():
+        errors["body"] = [_("Write something.")]
+    elif len(body) > ACTIVITY_BODY_MAX:
+        errors["body"] = [
+            _("Enter at most %(max)d characters (it has %(len)d).")
+            % {"max": ACTIVITY_BODY_MAX, "len": len(body)}
+        ]
+    at = data.get("at")
+    if at not in (None, ""):
+        try:
+            at = timezone.datetime.fromisoformat(str(at))
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+        except ValueError:
+            errors["at"] = [_("Enter a valid date and time.")]
+    else:
+        at = None
+    unknown = set(data) - {"kind", "body", "at"}
+    for key in unknown:
+        errors[key] = [_("Unknown field.")]
+    if errors:
+        raise InputErrors(errors)
+    body = body.strip()
+    with transaction.atomic():
+        activity = record_activity(
+            entity.key, obj.pk, kind, user, summary=body.splitlines()[0][:200], body=body, at=at
+        )
+        events.emit("activity.created", entity=entity.key, id=obj.pk, activity=activity.pk)
+    return activity
+
+
+def _changes(entity: EntitySpec, obj, clean: dict) -> list[dict]:
+    changes = []
+    for key, new in clean.items():
+        field_spec = entity.field(key)
+        old = get_value(obj, field_spec)
+        if (old in (None, "", [])) and (new in (None, "", [])):
+            continue
+        if old != new:
+            changes.append({"field": key, "old": old, "new": new})
+    return changes
+
+
+# -- create, update, delete ----------------------------------------------------------------
+
+
+def create_record(entity: EntitySpec, user, data: dict, *, check_permission: bool = True):
+    if check_permission:
+        permissions.require(user, entity.key, "create")
+    data = dict(data)
+    if "owner" not in data and user is not None:
+        data["owner"] = user.pk
+    clean = validate(entity, user, data, partial=False)
+    obj = entity.new_instance()
+    obj.custom = {}
+    for key, value in clean.items():
+        _set_value(obj, entity.field(key), value)
+    obj.created_by = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        obj.save()
+        reindex(entity, obj)
+        record_activity(entity.key, obj.pk, Activity.Kind.CREATED, user)
+        events.emit("record.created", entity=entity.key, id=obj.pk)
+    return obj
+
+
+def update_record(
+    entity: EntitySpec,
+    user,
+    obj,
+    data: dict,
+    *,
+    version: int | None = None,
+    partial: bool = True,
+    check_permission: bool = True,
+):
+    if check_permission:
+        permissions.require(user, entity.key, "change", obj)
+    clean = validate(entity, user, data, partial=partial, instance=obj)
+    with transaction.atomic():
+        locked = entity.queryset().select_for_update().get(pk=obj.pk)
+        if version is not None and int(version) != locked.version:
+            raise Conflict(locked.version)
+        changes = _changes(entity, locked, clean)
+        if not changes:
+            return locked
+        for key, value in clean.items():
+            _set_value(locked, entity.field(key), value)
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        reindex(entity, locked)
+        owner_change = [c for c in changes if c["field"] == "owner"]
+        others = [c for c in changes if c["field"] != "owner"]
+        if owner_change:
+            record_activity(
+                entity.key, locked.pk, Activity.Kind.OWNER_CHANGED, user,
+                payload={"changes": owner_change},
+            )
+        if others:
+            record_activity(
+                entity.key, locked.pk, Activity.Kind.CHANGED, user, payload={"changes": others}
+            )
+        events.emit(
+            "record.updated", entity=entity.key, id=locked.pk, fields=[c["field"] for c in changes]
+        )
+    return locked
+
+
+def delete_record(entity: EntitySpec, user, obj, *, check_permission: bool = True) -> None:
+    from kartoteka.records.models import Link
+
+    if check_permission:
+        permissions.require(user, entity.key, "delete", obj)
+    pk = obj.pk
+    with transaction.atomic():
+        for relation_type in registry.relation_types_for(entity.key):
+            if relation_type.from_entity == entity.key:
+                Link.objects.filter(relation_type=relation_type, from_id=pk).delete()
+            if relation_type.to_entity == entity.key:
+                Link.objects.filter(relation_type=relation_type, to_id=pk).delete()
+        title = entity.title(obj)
+        obj.delete()
+        _unindex(entity, pk)
+        record_activity(entity.key, pk, Activity.Kind.DELETED, user, summary=title)
+        events.emit("record.deleted", entity=entity.key, id=pk)
+
+
+def bulk_update(entity: EntitySpec, user, objs: list, data: dict) -> int:
+    """Set the same values on many records; all or nothing."""
+    with transaction.atomic():
+        for obj in objs:
+            update_record(entity, user, obj, data, partial=True)
+    return len(objs)
+
+
+def bulk_delete(entity: EntitySpec, user, objs: list) -> int:
+    with transaction.atomic():
+        for obj in objs:
+            delete_record(entity, user, obj)
+    return len(objs)
+
+
+# -- links ---------------------------------------------------------------------------------
+
+
+def link_records(user, relation_type, from_obj, to_obj):
+    from kartoteka.records.models import Link
+
+    from_spec = registry.get(relation_type.from_entity)
+    to_spec = registry.get(relation_type.to_entity)
+    permissions.require(user, from_spec.key, "change", from_obj)
+    permissions.require(user, to_spec.key, "view", to_obj)
+    with transaction.atomic():
+        if Link.objects.filter(
+            relation_type=relation_type, from_id=from_obj.pk, to_id=to_obj.pk
+        ).exists():
+            raise InputErrors({"__all__": [_("These records are already linked.")]})
+        if relation_type.cardinality == relation_type.ONE_TO_MANY and Link.objects.filter(
+            relation_type=relation_type, to_id=to_obj.pk
+        ).exists():
+            raise InputErrors(
+                {"__all__": [_("“%(title)s” is already linked to another record.")
+                             % {"title": to_spec.title(to_obj)}]}
+            )
+        link = Link.objects.create(
+            relation_type=relation_type,
+            from_id=from_obj.pk,
+            to_id=to_obj.pk,
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        payload = {"relation": relation_type.pk}
+        record_activity(
+            from_spec.key, from_obj.pk, Activity.Kind.LINKED, user,
+            summary=to_spec.title(to_obj), payload={**payload, "entity": to_spec.key,
+                                                    "id": to_obj.pk},
+        )
+        record_activity(
+            to_spec.key, to_obj.pk, Activity.Kind.LINKED, user,
+            summary=from_spec.title(from_obj), payload={**payload, "entity": from_spec.key,
+                                                        "id": from_obj.pk},
+        )
+        events.emit("link.created", id=link.pk, relation=relation_type.key)
+    return link
+
+
+def unlink_records(user, link) -> None:
+    relation_type = link.relation_type
+    from_spec = registry.get(relation_type.from_entity)
+    to_spec = registry.get(relation_type.to_entity)
+    from_obj = from_spec.queryset().filter(pk=link.from_id).first()
+    if from_obj is not None:
+        permissions.require(user, from_spec.key, "change", from_obj)
+    elif not permissions.can(user, from_spec.key, "change"):
+        raise permissions.PermissionDenied("change")
+    with transaction.atomic():
+        link.delete()
+        for key, pk, other_key, other_pk in (
+            (from_spec.key, link.from_id, to_spec.key, link.to_id),
+            (to_spec.key, link.to_id, from_spec.key, link.from_id),
+        ):
+            record_activity(
+                key, pk, Activity.Kind.UNLINKED, user,
+                payload={"relation": relation_type.pk, "entity": other_key, "id": other_pk},
+            )
+        events.emit("link.deleted", relation=relation_type.key)
+
+
+# -- duplicates and merging ----------------------------------------------------------------
+
+
+def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = None) -> list:
+    """Records that share an email or phone with `data`, or have a very similar title.
+
+    Returns dicts with entity spec, id, title, owner name and reason. Shown regardless of the
+    viewer's scope, so people learn who already owns a client; only the title and the owner
+    are revealed.
+    """
+    from kartoteka.platform.models import SearchEntry
+
+    found: dict[tuple[str, int], dict] = {}
+    values = []
+    for value in data.get("emails") or []:
+        values.append((ContactPoint.EMAIL, str(value).lower()))
+    for value in data.get("phones") or []:
+        values.append((ContactPoint.PHONE, str(value)))
+    if values:
+        for point in ContactPoint.objects.filter(
+            value__in=[value for _kind, value in values]
+        )[:20]:
+            if point.entity == entity.key and point.object_id == exclude_pk:
+                continue
+            reason = (
+                _("same email %(value)s") if point.kind == ContactPoint.EMAIL
+                else _("same phone %(value)s")
+            ) % {"value": point.value}
+            found.setdefault((point.entity, point.object_id), {"reason": reason})
+    title = _title_from_data(entity, data)
+    terms = search.terms_of(title)
+    if terms:
+        folded = " ".join(terms)
+        candidates = SearchEntry.objects.filter(entity=entity.key)
+        for term in terms[:3]:
+            candidates = candidates.filter(title__icontains=term) if len(term) > 2 else candidates
+        for entry in candidates.only("object_id", "title")[:50]:
+            if entry.object_id == exclude_pk:
+                continue
+            ratio = difflib.SequenceMatcher(
+                None, folded, " ".join(search.terms_of(entry.title))
+            ).ratio()
+            if ratio >= 0.85:
+                found.setdefault(
+                    (entity.key, entry.object_id), {"reason": _("very similar name")}
+                )
+    results = []
+    for (key, pk), info in list(found.items())[:10]:
+        spec = registry.find(key)
+        if spec is None:
+            continue
+        obj = spec.queryset().filter(pk=pk).first()
+        if obj is None:
+            continue
+        results.append(
+            {
+                "spec": spec,
+                "entity": key,
+                "id": pk,
+                "title": spec.title(obj),
+                "owner": str(obj.owner) if obj.owner_id else "",
+                "reason": info["reason"],
+                "object": obj,
+            }
+        )
+    return results
+
+
+def _title_from_data(entity: EntitySpec, data: dict) -> str:
+    if entity.key == "contact":
+        return f"{data.get('first_name') or ''} {data.get('last_name') or ''}".strip()
+    value = data.get(entity.title_field)
+    return value if isinstance(value, str) else ""
+
+
+def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str] | None = None):
+    """Merge `other` into `keep`. For each field `choices[key]` is "keep" or "other";
+    empty fields of `keep` take the other's value by default. Timeline entries, links and
+    references move to the kept record; the other is deleted."""
+    from kartoteka.records.models import Link
+
+    if keep.pk == other.pk:
+        raise InputErrors({"__all__": [_("Choose two different records.")]})
+    permissions.require(user, entity.key, "change", keep)
+    permissions.require(user, entity.key, "delete", other)
+    choices = choices or {}
+    data = {}
+    for field_spec in entity.fields:
+        if not field_spec.editable:
+            continue
+        mine, theirs = get_value(keep, field_spec), get_value(other, field_spec)
+        choice = choices.get(field_spec.key)
+        if choice == "other" or (choice is None and mine in (None, "", []) and theirs):
+            data[field_spec.key] = theirs
+        elif (
+            choice is None
+            and isinstance(mine, list)
+            and isinstance(theirs, list)
+            and field_spec.key in ("phones", "emails", "tags")
+        ):
+            data[field_spec.key] = mine + [v for v in theirs if v not in mine]
+    with transaction.atomic():
+        other_title = entity.title(other)
+        other_pk = other.pk
+        Activity.objects.filter(entity=entity.key, object_id=other_pk).update(object_id=keep.pk)
+        for relation_type in registry.relation_types_for(entity.key):
+            for end, opposite in (("from_id", "to_id"), ("to_id", "from_id")):
+                side = relation_type.from_entity if end == "from_id" else relation_type.to_entity
+                if side != entity.key:
+                    continue
+                existing = set(
+                    Link.objects.filter(relation_type=relation_type, **{end: keep.pk})
+                    .values_list(opposite, flat=True)
+                )
+                moving = Link.objects.filter(relation_type=relation_type, **{end: other_pk})
+                moving.filter(**{f"{opposite}__in": existing}).delete()
+                moving.update(**{end: keep.pk})
+        for related in entity.model._meta.related_objects:
+            if related.many_to_one and related.related_model._meta.app_label != "platform":
+                related.related_model._default_manager.filter(
+                    **{related.field.name: other_pk}
+                ).update(**{related.field.name: keep.pk})
+        for spec, field_spec in registry.reverse_relation_fields(entity.key):
+            for row in spec.queryset().filter(**{f"custom__{field_spec.key}": other_pk}):
+                row.custom[field_spec.key] = keep.pk
+                row.save(update_fields=["custom"])
+        other.delete()
+        _unindex(entity, other_pk)
+        kept = keep
+        if data:
+            kept = update_record(entity, user, keep, data, partial=True, check_permission=False)
+        record_activity(
+            entity.key, keep.pk, Activity.Kind.MERGED, user, summary=other_title,
+            payload={"merged_id": other_pk},
+        )
+        events.emit("record.merged", entity=entity.key, id=keep.pk, merged=other_pk)
+    return kept

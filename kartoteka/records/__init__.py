@@ -1,0 +1,1 @@
+"""Records of custom entities and links between any two records."""

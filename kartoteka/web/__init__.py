@@ -1,0 +1,1 @@
+"""Base templates, navigation, shared components, the home page and static sources."""
