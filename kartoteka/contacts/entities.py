@@ -46,13 +46,21 @@ company = registry.register(
         icon="building",
         builtin_fields=[
             _column("name", _("Name"), FieldType.TEXT, required=True, order=0),
-            _column("phones", _("Phones"), FieldType.PHONE, multiple=True, order=10,
-                    sortable=False),
-            _column("emails", _("Emails"), FieldType.EMAIL, multiple=True, order=20,
-                    sortable=False),
+            _column(
+                "phones", _("Phones"), FieldType.PHONE, multiple=True, order=10, sortable=False
+            ),
+            _column(
+                "emails", _("Emails"), FieldType.EMAIL, multiple=True, order=20, sortable=False
+            ),
             _column("website", _("Website"), FieldType.URL, order=30),
-            _column("address", _("Address"), FieldType.LONGTEXT, order=40, show_in_list=False,
-                    sortable=False),
+            _column(
+                "address",
+                _("Address"),
+                FieldType.LONGTEXT,
+                order=40,
+                show_in_list=False,
+                sortable=False,
+            ),
             _column("industry", _("Industry"), FieldType.CHOICE, choices=INDUSTRIES, order=50),
             _column("source", _("Source"), FieldType.CHOICE, choices=SOURCES, order=60),
             _column("tags", _("Tags"), FieldType.TAGS, order=70, sortable=False),
@@ -76,15 +84,29 @@ contact = registry.register(
         builtin_fields=[
             _column("first_name", _("First name"), FieldType.TEXT, order=0),
             _column("last_name", _("Last name"), FieldType.TEXT, required=True, order=1),
-            FieldSpec(key="company", label=_("Company"), type=FieldType.RELATION,
-                      storage="fk", related_entity="company", order=5),
+            FieldSpec(
+                key="company",
+                label=_("Company"),
+                type=FieldType.RELATION,
+                storage="fk",
+                related_entity="company",
+                order=5,
+            ),
             _column("position", _("Position"), FieldType.TEXT, order=7),
-            _column("phones", _("Phones"), FieldType.PHONE, multiple=True, order=10,
-                    sortable=False),
-            _column("emails", _("Emails"), FieldType.EMAIL, multiple=True, order=20,
-                    sortable=False),
-            _column("address", _("Address"), FieldType.LONGTEXT, order=40, show_in_list=False,
-                    sortable=False),
+            _column(
+                "phones", _("Phones"), FieldType.PHONE, multiple=True, order=10, sortable=False
+            ),
+            _column(
+                "emails", _("Emails"), FieldType.EMAIL, multiple=True, order=20, sortable=False
+            ),
+            _column(
+                "address",
+                _("Address"),
+                FieldType.LONGTEXT,
+                order=40,
+                show_in_list=False,
+                sortable=False,
+            ),
             _column("source", _("Source"), FieldType.CHOICE, choices=SOURCES, order=60),
             _column("tags", _("Tags"), FieldType.TAGS, order=70, sortable=False),
             OWNER_FIELD,

@@ -1,3 +1,28 @@
+"""The HTTP API at /api/v1/: one NinjaAPI, with routers from each app mounted here."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Kartoteka API", version="1.0.0")
+from .api_base import AUTH, install_error_handlers
+
+api = NinjaAPI(
+    title="Kartoteka API",
+    version="1.0.0",
+    description="CRUD for every entity (built-in and custom), custom fields, relations and "
+    "timelines. Authenticate with `Authorization: Bearer <token>` (create a token on your "
+    "profile or with `kartoteka token USERNAME`).",
+    auth=AUTH,
+    urls_namespace="api-1.0.0",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from kartoteka.customization.api import router as customization_router
+
+    from .api_records import router as records_router
+
+    api.add_router("", customization_router)
+    api.add_router("", records_router)
+
+
+_mount()

@@ -62,9 +62,7 @@ class FieldType:
         RELATION: gettext_lazy("Relation"),
         TAGS: gettext_lazy("Tags"),
     }
-    CUSTOM_CHOICES = [
-        (key, label) for key, label in LABELS.items() if key != "tags"
-    ]
+    CUSTOM_CHOICES = [(key, label) for key, label in LABELS.items() if key != "tags"]
 
 
 TEXT_MAX = 255
@@ -394,9 +392,7 @@ def validate_input(
             key = str(error["loc"][0]) if error["loc"] else "__all__"
             if error["type"] == "extra_forbidden":
                 spec = by_key.get(key)
-                message = (
-                    _("This field cannot be changed.") if spec else _("Unknown field.")
-                )
+                message = _("This field cannot be changed.") if spec else _("Unknown field.")
             else:
                 message = error["msg"]
             errors.setdefault(key, []).append(message)
@@ -412,8 +408,11 @@ def validate_input(
                 clean[spec.key] = convert(spec, spec.default)
                 empty = False
             else:
-                clean[spec.key] = [] if spec.multiple or spec.type in (
-                    FieldType.MULTICHOICE, FieldType.TAGS) else None
+                clean[spec.key] = (
+                    []
+                    if spec.multiple or spec.type in (FieldType.MULTICHOICE, FieldType.TAGS)
+                    else None
+                )
         if spec.required and empty and (spec.key in given or not partial):
             errors.setdefault(spec.key, []).append(_("This field is required."))
     if errors:

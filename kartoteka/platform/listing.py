@@ -84,8 +84,10 @@ class ListQuery:
         With `strict` (the API) unknown fields and parameters are refused."""
         errors: dict[str, list[str]] = {}
         filters: dict[str, list[str]] = {}
-        getlist = params.getlist if hasattr(params, "getlist") else (
-            lambda key: [params[key]] if not isinstance(params[key], list) else params[key]
+        getlist = (
+            params.getlist
+            if hasattr(params, "getlist")
+            else (lambda key: [params[key]] if not isinstance(params[key], list) else params[key])
         )
         for key in params:
             if key.startswith("f."):
@@ -195,8 +197,12 @@ class ListQuery:
         if spec.multiple or spec.type in (FieldType.MULTICHOICE, FieldType.TAGS):
             q: Any = None
             for index, value in enumerate(values):
-                term = _ExprQ(f"{alias}_{index}", Lower(Cast(_json_source(spec), TextField())),
-                               "contains", json.dumps(value.lower())[1:-1])
+                term = _ExprQ(
+                    f"{alias}_{index}",
+                    Lower(Cast(_json_source(spec), TextField())),
+                    "contains",
+                    json.dumps(value.lower())[1:-1],
+                )
                 q = term if q is None else q | term
             return q
         if spec.type in TEXT_TYPES:
@@ -222,8 +228,9 @@ class ListQuery:
                 return Q(**{f"custom__{spec.key}__in": ids})
             return Q(**{f"{spec.attname}__in": ids})
         if spec.type == FieldType.CHOICE:
-            return Q(**{(f"custom__{spec.key}__in" if spec.is_custom else f"{spec.key}__in"):
-                        values})
+            return Q(
+                **{(f"custom__{spec.key}__in" if spec.is_custom else f"{spec.key}__in"): values}
+            )
         return Q()
 
     def ordering(self) -> tuple[Any, bool, FieldSpec | None]:
@@ -322,4 +329,3 @@ def _cursor_q(cursor: tuple[Any, int], descending: bool) -> Q:
         | Q(_sort=value, **{f"id__{after}": pk})
         | Q(_sort__isnull=True)
     )
-

@@ -43,6 +43,9 @@ class SchemaVersion(models.Model):
 
     number = models.PositiveBigIntegerField(default=1)
 
+    def __str__(self) -> str:
+        return f"schema v{self.number}"
+
 
 class SearchEntry(models.Model):
     """One row per searchable record; the full-text index (FTS5 on SQLite, a tsvector with a
@@ -59,6 +62,9 @@ class SearchEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entity", "object_id"], name="search_entry_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}#{self.object_id}: {self.title}"
 
 
 class ContactPoint(models.Model):
@@ -77,3 +83,6 @@ class ContactPoint(models.Model):
             models.Index(fields=["value", "kind"], name="contact_point_value"),
             models.Index(fields=["entity", "object_id"], name="contact_point_object"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"

@@ -66,8 +66,10 @@ def may_act_on(user, entity_key: str, action: str, obj) -> bool:
 
 
 def require(user, entity_key: str, action: str, obj=None) -> None:
-    allowed = may_act_on(user, entity_key, action, obj) if obj is not None else can(
-        user, entity_key, action
+    allowed = (
+        may_act_on(user, entity_key, action, obj)
+        if obj is not None
+        else can(user, entity_key, action)
     )
     if not allowed:
         raise PermissionDenied(action)

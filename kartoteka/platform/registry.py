@@ -224,9 +224,7 @@ class Registry:
 
     def relation_types_for(self, key: str) -> list:
         self._ensure()
-        return [
-            rt for rt in self._relation_types if key in (rt.from_entity, rt.to_entity)
-        ]
+        return [rt for rt in self._relation_types if key in (rt.from_entity, rt.to_entity)]
 
     def relation_type(self, pk: int):
         self._ensure()

@@ -126,17 +126,18 @@ def search(user, query: str, *, entity: str | None = None, limit: int = 20) -> l
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{term}:*" for term in terms)
         sql = (
-            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_searchentry s "
-            "WHERE s.tsv @@ to_tsquery('simple', %s) AND " + where + " "  # noqa: S608
+            # `where` holds only placeholders built by _permission_clause; values are params
+            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_searchentry s "  # noqa: S608
+            "WHERE s.tsv @@ to_tsquery('simple', %s) AND " + where + " "
             "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %s)) DESC, s.title LIMIT %s"
         )
         args = [tsquery, *params, tsquery, limit]
     else:
         match = " ".join(f'"{term}"*' for term in terms)
         sql = (
-            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "
+            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "  # noqa: S608
             "JOIN platform_searchentry s ON s.id = f.rowid "
-            "WHERE platform_search_fts MATCH %s AND " + where + " "  # noqa: S608
+            "WHERE platform_search_fts MATCH %s AND " + where + " "
             "ORDER BY f.rank, s.title LIMIT %s"
         )
         args = [match, *params, limit]

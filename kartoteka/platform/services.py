@@ -56,8 +56,10 @@ def _set_value(obj, spec: FieldSpec, value: Any) -> None:
     else:
         if value is None:
             model_field = obj._meta.get_field(spec.key)
-            value = [] if spec.multiple or spec.type == FieldType.TAGS else (
-                "" if not model_field.null else None
+            value = (
+                []
+                if spec.multiple or spec.type == FieldType.TAGS
+                else ("" if not model_field.null else None)
             )
         setattr(obj, spec.key, value)
 
@@ -136,7 +138,7 @@ def validate(entity: EntitySpec, user, data: dict, *, partial: bool, instance=No
 def _contact_points(obj) -> list[tuple[str, str]]:
     points = [(ContactPoint.EMAIL, value) for value in getattr(obj, "emails", None) or []]
     points += [(ContactPoint.PHONE, value) for value in getattr(obj, "phones", None) or []]
-    for key, value in (obj.custom or {}).items():
+    for value in (obj.custom or {}).values():
         if isinstance(value, str) and "@" in value and " " not in value and len(value) < 255:
             points.append((ContactPoint.EMAIL, value))
     return points
@@ -291,7 +293,10 @@ def update_record(
         others = [c for c in changes if c["field"] != "owner"]
         if owner_change:
             record_activity(
-                entity.key, locked.pk, Activity.Kind.OWNER_CHANGED, user,
+                entity.key,
+                locked.pk,
+                Activity.Kind.OWNER_CHANGED,
+                user,
                 payload={"changes": owner_change},
             )
         if others:
@@ -353,12 +358,17 @@ def link_records(user, relation_type, from_obj, to_obj):
             relation_type=relation_type, from_id=from_obj.pk, to_id=to_obj.pk
         ).exists():
             raise InputErrors({"__all__": [_("These records are already linked.")]})
-        if relation_type.cardinality == relation_type.ONE_TO_MANY and Link.objects.filter(
-            relation_type=relation_type, to_id=to_obj.pk
-        ).exists():
+        if (
+            relation_type.cardinality == relation_type.ONE_TO_MANY
+            and Link.objects.filter(relation_type=relation_type, to_id=to_obj.pk).exists()
+        ):
             raise InputErrors(
-                {"__all__": [_("“%(title)s” is already linked to another record.")
-                             % {"title": to_spec.title(to_obj)}]}
+                {
+                    "__all__": [
+                        _("“%(title)s” is already linked to another record.")
+                        % {"title": to_spec.title(to_obj)}
+                    ]
+                }
             )
         link = Link.objects.create(
             relation_type=relation_type,
@@ -368,14 +378,20 @@ def link_records(user, relation_type, from_obj, to_obj):
         )
         payload = {"relation": relation_type.pk}
         record_activity(
-            from_spec.key, from_obj.pk, Activity.Kind.LINKED, user,
-            summary=to_spec.title(to_obj), payload={**payload, "entity": to_spec.key,
-                                                    "id": to_obj.pk},
+            from_spec.key,
+            from_obj.pk,
+            Activity.Kind.LINKED,
+            user,
+            summary=to_spec.title(to_obj),
+            payload={**payload, "entity": to_spec.key, "id": to_obj.pk},
         )
         record_activity(
-            to_spec.key, to_obj.pk, Activity.Kind.LINKED, user,
-            summary=from_spec.title(from_obj), payload={**payload, "entity": from_spec.key,
-                                                        "id": from_obj.pk},
+            to_spec.key,
+            to_obj.pk,
+            Activity.Kind.LINKED,
+            user,
+            summary=from_spec.title(from_obj),
+            payload={**payload, "entity": from_spec.key, "id": from_obj.pk},
         )
         events.emit("link.created", id=link.pk, relation=relation_type.key)
     return link
@@ -397,7 +413,10 @@ def unlink_records(user, link) -> None:
             (to_spec.key, link.to_id, from_spec.key, link.from_id),
         ):
             record_activity(
-                key, pk, Activity.Kind.UNLINKED, user,
+                key,
+                pk,
+                Activity.Kind.UNLINKED,
+                user,
                 payload={"relation": relation_type.pk, "entity": other_key, "id": other_pk},
             )
         events.emit("link.deleted", relation=relation_type.key)
@@ -422,13 +441,12 @@ def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = 
     for value in data.get("phones") or []:
         values.append((ContactPoint.PHONE, str(value)))
     if values:
-        for point in ContactPoint.objects.filter(
-            value__in=[value for _kind, value in values]
-        )[:20]:
+        for point in ContactPoint.objects.filter(value__in=[value for _kind, value in values])[:20]:
             if point.entity == entity.key and point.object_id == exclude_pk:
                 continue
             reason = (
-                _("same email %(value)s") if point.kind == ContactPoint.EMAIL
+                _("same email %(value)s")
+                if point.kind == ContactPoint.EMAIL
                 else _("same phone %(value)s")
             ) % {"value": point.value}
             found.setdefault((point.entity, point.object_id), {"reason": reason})
@@ -446,9 +464,7 @@ def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = 
                 None, folded, " ".join(search.terms_of(entry.title))
             ).ratio()
             if ratio >= 0.85:
-                found.setdefault(
-                    (entity.key, entry.object_id), {"reason": _("very similar name")}
-                )
+                found.setdefault((entity.key, entry.object_id), {"reason": _("very similar name")})
     results = []
     for (key, pk), info in list(found.items())[:10]:
         spec = registry.find(key)
@@ -514,8 +530,9 @@ def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str]
                 if side != entity.key:
                     continue
                 existing = set(
-                    Link.objects.filter(relation_type=relation_type, **{end: keep.pk})
-                    .values_list(opposite, flat=True)
+                    Link.objects.filter(relation_type=relation_type, **{end: keep.pk}).values_list(
+                        opposite, flat=True
+                    )
                 )
                 moving = Link.objects.filter(relation_type=relation_type, **{end: other_pk})
                 moving.filter(**{f"{opposite}__in": existing}).delete()
@@ -535,8 +552,17 @@ def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str]
         if data:
             kept = update_record(entity, user, keep, data, partial=True, check_permission=False)
         record_activity(
-            entity.key, keep.pk, Activity.Kind.MERGED, user, summary=other_title,
+            entity.key,
+            keep.pk,
+            Activity.Kind.MERGED,
+            user,
+            summary=other_title,
             payload={"merged_id": other_pk},
         )
         events.emit("record.merged", entity=entity.key, id=keep.pk, merged=other_pk)
     return kept
+
+
+def validate_input_for_duplicates(entity: EntitySpec, data: dict) -> dict:
+    """Normalise the contact data of a would-be record (emails, phones, name) for look-ups."""
+    return validate_input(entity.validator, entity.fields, data, partial=True)

@@ -41,3 +41,6 @@ class Link(models.Model):
             )
         ]
         indexes = [models.Index(fields=["relation_type", "to_id"], name="link_to")]
+
+    def __str__(self) -> str:
+        return f"{self.relation_type_id}: {self.from_id} → {self.to_id}"

@@ -57,6 +57,51 @@
     });
   }
   document.addEventListener("change", function () { syncConditional(); });
+
+  // Relation pickers: <input data-lookup="/e/company/lookup/" data-lookup-target="hidden-id">
+  var lookupTimer = null;
+  function resultsBox(input) {
+    var scope = input.closest(".position-relative") || input.form || document;
+    return scope.querySelector("[data-lookup-results]");
+  }
+  document.addEventListener("input", function (event) {
+    var input = event.target.closest("[data-lookup]");
+    if (!input) { return; }
+    var hidden = document.getElementById(input.getAttribute("data-lookup-target"));
+    if (hidden) { hidden.value = ""; }
+    var box = resultsBox(input);
+    window.clearTimeout(lookupTimer);
+    if (!input.value.trim()) { if (box) { box.innerHTML = ""; } return; }
+    lookupTimer = window.setTimeout(function () {
+      var url = input.getAttribute("data-lookup") + "?q=" + encodeURIComponent(input.value);
+      fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.text(); })
+        .then(function (html) { if (box) { box.innerHTML = html; } });
+    }, 200);
+  });
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-lookup-id]");
+    if (!option) { return; }
+    var box = option.closest("[data-lookup-results]");
+    var scope = box.parentElement;
+    var input = scope.querySelector("[data-lookup]");
+    var hidden = document.getElementById(input.getAttribute("data-lookup-target"));
+    hidden.value = option.getAttribute("data-lookup-id");
+    input.value = option.getAttribute("data-lookup-title");
+    box.innerHTML = "";
+    input.focus();
+  });
+
+  // Column chooser: the checked boxes become the "columns" parameter.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var target = form.querySelector("#columns-input");
+    if (!target) { return; }
+    var checked = Array.prototype.map.call(
+      form.querySelectorAll(".kt-column:checked"), function (box) { return box.value; });
+    target.value = checked.join(",");
+    form.querySelectorAll(".kt-column").forEach(function (box) { box.disabled = true; });
+  });
   document.addEventListener("DOMContentLoaded", function () { syncConditional(); });
   document.addEventListener("htmx:afterSwap", function (event) { syncConditional(event.target); });
 })();

@@ -1,0 +1,78 @@
+"""Shared test personas: an administrator, a head of sales, two managers in one team, a
+manager of another team and a read-only user. Tests read like sentences about them."""
+
+import pytest
+
+
+def _user(django_user_model, username, role_key, team=None, **extra):
+    from kartoteka.accounts.models import Role
+
+    return django_user_model.objects.create_user(
+        username=username,
+        password="pw-" + username,
+        email=f"{username}@example.com",
+        first_name=username.capitalize(),
+        role=Role.objects.get(key=role_key),
+        team=team,
+        **extra,
+    )
+
+
+@pytest.fixture
+def teams(db):
+    from kartoteka.accounts.models import Team
+
+    return {"north": Team.objects.create(name="North"), "south": Team.objects.create(name="South")}
+
+
+@pytest.fixture
+def admin_user(django_user_model, teams):
+    return _user(django_user_model, "boss", "administrator")
+
+
+@pytest.fixture
+def head(django_user_model, teams):
+    return _user(django_user_model, "head", "head_of_sales", teams["north"])
+
+
+@pytest.fixture
+def manager(django_user_model, teams):
+    return _user(django_user_model, "anna", "manager", teams["north"])
+
+
+@pytest.fixture
+def colleague(django_user_model, teams):
+    return _user(django_user_model, "boris", "manager", teams["north"])
+
+
+@pytest.fixture
+def outsider(django_user_model, teams):
+    return _user(django_user_model, "olga", "manager", teams["south"])
+
+
+@pytest.fixture
+def reader(django_user_model, teams):
+    return _user(django_user_model, "rita", "read_only", teams["south"])
+
+
+@pytest.fixture
+def registry():
+    from kartoteka.platform.registry import registry as the_registry
+
+    the_registry.refresh()
+    return the_registry
+
+
+@pytest.fixture
+def make(registry, admin_user):
+    """make("company", name="Acme", owner=user) → a record created through the services."""
+    from kartoteka.platform import services
+
+    def _make(entity_key, actor=None, **data):
+        spec = registry.get(entity_key)
+        owner = data.pop("owner", None)
+        if owner is not None:
+            data["owner"] = owner.pk
+        return services.create_record(spec, actor or admin_user, data)
+
+    return _make
