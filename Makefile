@@ -7,7 +7,7 @@ VENDOR := kartoteka/web/assets/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install assets messages migrate test test-sqlite test-postgres lint format bench clean
+.PHONY: run install assets messages migrate test test-sqlite test-postgres lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,15 +52,12 @@ test-sqlite: install
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check kartoteka tests scripts bench
-	$(BIN)/ruff format --check kartoteka tests scripts bench
+	$(BIN)/ruff check kartoteka tests scripts conftest.py
+	$(BIN)/ruff format --check kartoteka tests scripts conftest.py
 
 format: $(BIN)/.installed
-	$(BIN)/ruff format kartoteka tests scripts bench
-	$(BIN)/ruff check --fix kartoteka tests scripts bench
-
-bench: install
-	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+	$(BIN)/ruff format kartoteka tests scripts conftest.py
+	$(BIN)/ruff check --fix kartoteka tests scripts conftest.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

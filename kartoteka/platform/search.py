@@ -52,7 +52,9 @@ def document_of(spec: EntitySpec, obj) -> tuple[str, str, str]:
         parts.append(str(value).lstrip("+"))
     title = spec.title(obj)[:255]
     subtitle = (spec.subtitle(obj) or "")[:255]
-    return title, subtitle, fold(" ".join([title, *parts]))
+    # Only words, separated by spaces: both FTS5 and PostgreSQL's parser then see the same
+    # tokens (an email address becomes its parts, as the query terms do).
+    return title, subtitle, " ".join(_WORD.findall(fold(" ".join([title, *parts]))))
 
 
 def index_record(spec: EntitySpec, obj) -> None:

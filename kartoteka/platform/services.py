@@ -277,7 +277,7 @@ def update_record(
         permissions.require(user, entity.key, "change", obj)
     clean = validate(entity, user, data, partial=partial, instance=obj)
     with transaction.atomic():
-        locked = entity.queryset().select_for_update().get(pk=obj.pk)
+        locked = entity.queryset().select_for_update(of=("self",)).get(pk=obj.pk)
         if version is not None and int(version) != locked.version:
             raise Conflict(locked.version)
         changes = _changes(entity, locked, clean)

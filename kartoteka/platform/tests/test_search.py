@@ -1,0 +1,49 @@
+"""Global search folds letters the same way on SQLite and PostgreSQL and matches prefixes."""
+
+import pytest
+
+from kartoteka.platform import search
+
+
+@pytest.mark.django_db
+def test_search_folds_polish_and_russian_letters(admin_user, make):
+    make("company", name="Łódź Trading Sp. z o.o.")
+    make("contact", first_name="Семён", last_name="Ёлкин")
+    assert [h.title for h in search.search(admin_user, "lodz")] == ["Łódź Trading Sp. z o.o."]
+    assert [h.title for h in search.search(admin_user, "семен елк")] == ["Семён Ёлкин"]
+    assert [h.title for h in search.search(admin_user, "ЁЛКИН")] == ["Семён Ёлкин"]
+
+
+@pytest.mark.django_db
+def test_search_matches_prefixes_for_type_ahead(admin_user, make):
+    make("company", name="Northwind Traders")
+    assert [h.title for h in search.search(admin_user, "nor tra")] == ["Northwind Traders"]
+    assert search.search(admin_user, "traders zzz") == []
+
+
+@pytest.mark.django_db
+def test_search_treats_query_syntax_as_text(admin_user, make):
+    make("company", name="Acme")
+    for hostile in ["'\") OR 1=1 --", 'acme" OR "x', "NEAR(a b)", "*", "acme AND NOT"]:
+        hits = search.search(admin_user, hostile)
+        assert all(hit.title == "Acme" for hit in hits)
+
+
+@pytest.mark.django_db
+def test_search_finds_by_phone_digits_and_email(admin_user, make):
+    make("company", name="Gdańsk Port", phones="+48 58 123 45 67", emails="Office@Port.pl")
+    assert [h.title for h in search.search(admin_user, "48581234567")] == ["Gdańsk Port"]
+    assert [h.title for h in search.search(admin_user, "office@port.pl")] == ["Gdańsk Port"]
+
+
+@pytest.mark.django_db
+def test_changed_and_deleted_records_leave_the_index(admin_user, make, registry):
+    from kartoteka.platform import services
+
+    spec = registry.get("company")
+    company = make("company", name="Old Name")
+    services.update_record(spec, admin_user, company, {"name": "New Name"})
+    assert search.search(admin_user, "old") == []
+    assert [h.title for h in search.search(admin_user, "new")] == ["New Name"]
+    services.delete_record(spec, admin_user, spec.queryset().get(pk=company.pk))
+    assert search.search(admin_user, "new") == []
