@@ -1,0 +1,1 @@
+"""`kartoteka demo` and other commands of the contacts app."""
