@@ -14,28 +14,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, FloatField, Q, QuerySet, TextField
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext as _
 
 from . import permissions, search
 from .fields import FieldSpec, FieldType, InputErrors, convert
+from .jsonvalue import custom_value
 from .registry import EntitySpec
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 TEXT_TYPES = (FieldType.TEXT, FieldType.LONGTEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL)
 RANGE_TYPES = (FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.DATETIME)
+MAX_ID = 2**62  # larger ids overflow the database's integer in an IN (…) list
 
 
 def sort_expression(spec: FieldSpec):
     if spec.is_custom:
-        if spec.type == FieldType.NUMBER:
-            return Cast(KeyTransform(spec.key, "custom"), FloatField())
-        if spec.type == FieldType.MONEY:
-            return Cast(KeyTransform("amount", KeyTransform(spec.key, "custom")), FloatField())
-        return KeyTextTransform(spec.key, "custom")
+        return custom_value(spec.type, spec.key)
     if spec.storage == "fk":
         if spec.type == FieldType.USER:
             return F(f"{spec.key}__username")
@@ -53,15 +52,7 @@ def _title_column(entity_key: str) -> str:
 def value_expression(spec: FieldSpec):
     """The expression a filter compares against."""
     if spec.is_custom:
-        if spec.type == FieldType.MONEY:
-            return Cast(KeyTransform("amount", KeyTransform(spec.key, "custom")), FloatField())
-        if spec.type == FieldType.NUMBER:
-            return Cast(KeyTransform(spec.key, "custom"), FloatField())
-        if spec.type == FieldType.BOOLEAN:
-            return KeyTransform(spec.key, "custom")
-        if spec.type in (FieldType.USER, FieldType.RELATION):
-            return Cast(KeyTextTransform(spec.key, "custom"), TextField())
-        return KeyTextTransform(spec.key, "custom")
+        return custom_value(spec.type, spec.key)
     if spec.storage == "fk":
         return F(spec.attname)
     return F(spec.key)
@@ -201,15 +192,12 @@ class ListQuery:
                     f"{alias}_{index}",
                     Lower(Cast(_json_source(spec), TextField())),
                     "contains",
-                    json.dumps(value.lower())[1:-1],
+                    json.dumps(_needle(spec, value))[1:-1],
                 )
                 q = term if q is None else q | term
             return q
         if spec.type in TEXT_TYPES:
-            needle = values[0].lower()
-            if spec.type == FieldType.PHONE:
-                needle = needle.replace(" ", "").replace("-", "")
-            return _ExprQ(alias, Lower(expr), "contains", needle)
+            return _ExprQ(alias, Lower(expr), "contains", _needle(spec, values[0]))
         if spec.type == FieldType.BOOLEAN:
             truth = values[0].lower() in ("1", "true", "yes", "on")
             if spec.is_custom:
@@ -220,17 +208,17 @@ class ListQuery:
             for value in values:
                 if value == "me" and user is not None:
                     ids.append(user.pk)
-                elif str(value).isdigit():
+                elif str(value).isdigit() and int(value) <= MAX_ID:
                     ids.append(int(value))
                 else:
                     raise InputErrors({f"f.{spec.key}": [_("Choose a valid record.")]})
             if spec.is_custom:
-                return Q(**{f"custom__{spec.key}__in": ids})
+                return _ExprQ(alias, expr, "in", ids)
             return Q(**{f"{spec.attname}__in": ids})
         if spec.type == FieldType.CHOICE:
-            return Q(
-                **{(f"custom__{spec.key}__in" if spec.is_custom else f"{spec.key}__in"): values}
-            )
+            if spec.is_custom:
+                return _ExprQ(alias, expr, "in", values)
+            return Q(**{f"{spec.key}__in": values})
         return Q()
 
     def ordering(self) -> tuple[Any, bool, FieldSpec | None]:
@@ -251,12 +239,25 @@ class ListQuery:
             getattr(F("_sort"), direction)(nulls_last=True), getattr(F("id"), direction)()
         )
         if self.cursor:
-            qs = qs.filter(_cursor_q(decode_cursor(self.cursor), descending))
+            try:
+                qs = qs.filter(_cursor_q(decode_cursor(self.cursor), descending))
+            except (DjangoValidationError, TypeError, ValueError):
+                # a cursor of another sort (its value does not fit this column) or a forged one
+                raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
         rows = list(qs[: self.limit + 1])
         has_more = len(rows) > self.limit
         rows = rows[: self.limit]
         next_cursor = encode_cursor(rows[-1]._sort, rows[-1].pk) if has_more and rows else ""
         return Page(rows=rows, next_cursor=next_cursor)
+
+
+def _needle(spec: FieldSpec, value: str) -> str:
+    """What a contains-filter looks for: phones are stored in E.164, so "+48 22-123" is
+    looked for as "+4822123" (in lists of phones as well as in a single one)."""
+    needle = value.lower()
+    if spec.type == FieldType.PHONE:
+        needle = needle.replace(" ", "").replace("-", "")
+    return needle
 
 
 def _json_source(spec: FieldSpec):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from kartoteka.records.models import Link
 
 from . import permissions
+from .jsonvalue import custom_value
 from .registry import EntitySpec, registry
 
 RELATED_LIMIT = 25
@@ -71,8 +72,13 @@ def referencing(user, spec: EntitySpec, obj) -> list[ReferenceGroup]:
         for field_spec in other.fields:
             if field_spec.type != "relation" or field_spec.related_entity != spec.key:
                 continue
-            lookup = f"custom__{field_spec.key}" if field_spec.is_custom else field_spec.attname
-            qs = permissions.restrict(other.queryset(), user, other.key).filter(**{lookup: obj.pk})
+            qs = permissions.restrict(other.queryset(), user, other.key)
+            if field_spec.is_custom:
+                qs = qs.alias(_ref=custom_value(field_spec.type, field_spec.key)).filter(
+                    _ref=obj.pk
+                )
+            else:
+                qs = qs.filter(**{field_spec.attname: obj.pk})
             items = list(qs.order_by("-created_at")[:RELATED_LIMIT])
             groups.append(
                 ReferenceGroup(

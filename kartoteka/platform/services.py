@@ -21,6 +21,7 @@ from kartoteka.timeline.models import Activity
 
 from . import events, permissions, search
 from .fields import FieldSpec, FieldType, InputErrors, validate_input
+from .jsonvalue import custom_value
 from .models import ContactPoint
 from .registry import EntitySpec, registry
 
@@ -103,8 +104,11 @@ def _check_unique(entity: EntitySpec, clean: dict, exclude_pk: int | None) -> No
         field_spec = entity.field(key)
         if not field_spec or not field_spec.unique or value in (None, "", []):
             continue
-        lookup = f"custom__{key}" if field_spec.is_custom else field_spec.attname
-        qs = entity.queryset().filter(**{lookup: value})
+        if field_spec.is_custom:
+            qs = entity.queryset().alias(_value=custom_value(field_spec.type, key))
+            qs = qs.filter(_value=value)
+        else:
+            qs = entity.queryset().filter(**{field_spec.attname: value})
         if exclude_pk:
             qs = qs.exclude(pk=exclude_pk)
         if qs.exists():
@@ -538,12 +542,14 @@ def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str]
                 moving.filter(**{f"{opposite}__in": existing}).delete()
                 moving.update(**{end: keep.pk})
         for related in entity.model._meta.related_objects:
-            if related.many_to_one and related.related_model._meta.app_label != "platform":
+            # the reverse side of a foreign key (a company's contacts) is one-to-many here
+            if related.one_to_many and related.related_model._meta.app_label != "platform":
                 related.related_model._default_manager.filter(
                     **{related.field.name: other_pk}
                 ).update(**{related.field.name: keep.pk})
         for spec, field_spec in registry.reverse_relation_fields(entity.key):
-            for row in spec.queryset().filter(**{f"custom__{field_spec.key}": other_pk}):
+            pointing = spec.queryset().alias(_ref=custom_value(field_spec.type, field_spec.key))
+            for row in pointing.filter(_ref=other_pk):
                 row.custom[field_spec.key] = keep.pk
                 row.save(update_fields=["custom"])
         other.delete()

@@ -1,0 +1,162 @@
+"""Strict reading of raw definition input (form data turned into a dict, or API JSON).
+
+`Checker` collects every problem as `{field: [message]}` with translated messages and
+raises them together as `InputErrors`; the services are its only users. Values must already
+have their JSON types (booleans are booleans, lists are lists): the views convert form
+strings before they call a service.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kartoteka.platform.fields import NUMBER_LIMIT, InputErrors
+
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LABEL_MAX = 100
+
+
+def other_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+class Checker:
+    def __init__(self, data: Any, allowed: set[str]):
+        self.errors: dict[str, list[str]] = {}
+        if not isinstance(data, dict):
+            raise InputErrors({"__all__": [_("Send an object of field values.")]})
+        self.data = data
+        for key in data:
+            if key not in allowed:
+                self.error(str(key)[:60], _("Unknown field."))
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+    def ok(self, key: str) -> bool:
+        return key not in self.errors
+
+    def done(self) -> None:
+        if self.errors:
+            raise InputErrors(self.errors)
+
+    # -- single values ------------------------------------------------------------------
+    def text(self, key: str, value: Any, *, max_length: int, required: bool = False) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.error(key, _("Enter text."))
+            return ""
+        value = value.strip()
+        if "\x00" in value or "\n" in value or "\r" in value:
+            self.error(key, _("Enter a single line of text."))
+        elif len(value) > max_length:
+            self.error(
+                key,
+                _("Enter at most %(max)d characters (it has %(len)d).")
+                % {"max": max_length, "len": len(value)},
+            )
+        elif required and not value:
+            self.error(key, _("This field is required."))
+        return value
+
+    def key(self, key: str, value: Any, *, max_length: int = 50) -> str:
+        text = self.text(key, value, max_length=max_length, required=True)
+        if self.ok(key) and not KEY_RE.match(text):
+            self.error(
+                key,
+                _("Use lowercase Latin letters, digits and underscores, starting with a letter."),
+            )
+        return text
+
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            self.error(key, _("Enter true or false."))
+            return False
+        return value
+
+    def integer(self, key: str, value: Any, *, minimum: int, maximum: int) -> int | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, _("Enter a whole number."))
+            return None
+        if not minimum <= value <= maximum:
+            self.error(
+                key,
+                _("Enter a number from %(min)d to %(max)d.") % {"min": minimum, "max": maximum},
+            )
+            return None
+        return value
+
+    def decimal(self, key: str, value: Any) -> Decimal | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            self.error(key, _("Enter a number."))
+            return None
+        try:
+            number = Decimal(str(value).strip().replace(",", "."))
+        except InvalidOperation:
+            self.error(key, _("Enter a number."))
+            return None
+        if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+            self.error(key, _("Enter a number smaller than 10^15."))
+            return None
+        if number != number.quantize(Decimal("0.0001")):
+            self.error(key, _("Enter at most four decimal places."))
+            return None
+        return number
+
+    def choice(self, key: str, value: Any, options: list[str]) -> str:
+        if value not in options:
+            self.error(key, _("Choose one of the available options."))
+            return ""
+        return value
+
+    # -- translations of labels ----------------------------------------------------------
+    def field_labels(self, key: str, value: Any) -> dict[str, str]:
+        """`{"ru": "…", "pl": "…"}`; empty entries are dropped."""
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            self.error(key, _("Send the translations as an object keyed by language."))
+            return {}
+        clean: dict[str, str] = {}
+        for language, label in value.items():
+            if language not in other_languages():
+                self.error(key, _("Unknown language “%(code)s”.") % {"code": str(language)[:10]})
+                continue
+            text = self.text(f"{key}.{language}", label, max_length=LABEL_MAX)
+            if text:
+                clean[language] = text
+        return clean
+
+    def entity_labels(self, key: str, value: Any) -> dict[str, dict[str, str]]:
+        """`{"ru": {"label": "…", "plural": "…"}, …}`; empty entries are dropped."""
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            self.error(key, _("Send the translations as an object keyed by language."))
+            return {}
+        clean: dict[str, dict[str, str]] = {}
+        for language, pair in value.items():
+            if language not in other_languages():
+                self.error(key, _("Unknown language “%(code)s”.") % {"code": str(language)[:10]})
+                continue
+            if not isinstance(pair, dict) or set(pair) - {"label", "plural"}:
+                self.error(f"{key}.{language}", _("Send an object with “label” and “plural”."))
+                continue
+            entry = {}
+            for part in ("label", "plural"):
+                text = self.text(f"{key}.{language}.{part}", pair.get(part), max_length=LABEL_MAX)
+                if text:
+                    entry[part] = text
+            if entry:
+                clean[language] = entry
+        return clean
