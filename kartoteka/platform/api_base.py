@@ -5,11 +5,13 @@ Errors always look like
     {"error": {"code": "validation_error", "message": "name: This field is required.",
                "fields": {"name": ["This field is required."]}}}
 with HTTP 422 for invalid input, 403 for permission, 404 for unknown or invisible records,
-409 for stale versions (plus "current_version"), 401 without credentials.
+409 for stale versions (plus "current_version"), 401 without credentials, 413 for a body
+over DATA_UPLOAD_MAX_MEMORY_SIZE.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -66,10 +68,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def ninja_validation(request, exc: NinjaValidationError):
         fields: dict[str, list[str]] = {}
         for error in exc.errors:
-            loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+            loc = [str(part) for part in error.get("loc", ())]
+            # Only the leading "body"/"query" names where Ninja looked: a field may be "body".
+            if loc and loc[0] in ("body", "query"):
+                loc = loc[1:]
             key = ".".join(loc[1:] if loc and loc[0] in ("payload", "data") else loc) or "__all__"
             message = str(error.get("msg", ""))
-            if error.get("type") == "dict_type":
+            if error.get("type") in ("dict_type", "model_attributes_type"):
                 message = _("Send a JSON object.")
             fields.setdefault(key, []).append(message)
         first = next(iter(fields.items()), ("", [""]))
@@ -115,6 +120,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request,
             error_body("unauthenticated", _("Send a valid API token or log in.")),
             status=401,
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return api.create_response(
+            request,
+            error_body("too_large", _("The request body is too large.")),
+            status=413,
         )
 
     @api.exception_handler(HttpError)

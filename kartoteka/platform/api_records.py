@@ -18,6 +18,7 @@ duplicates and merging. Paths read the registry, so a new custom entity is serve
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -258,6 +259,8 @@ def timeline_page(spec: EntitySpec, pk: int, cursor: str, limit: int):
     qs = Activity.objects.filter(entity=spec.key, object_id=pk).select_related("actor")
     if cursor:
         at, last_id = decode_cursor(cursor)
+        if not isinstance(at, datetime):
+            raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
         from django.db.models import Q
 
         qs = qs.filter(Q(at__lt=at) | Q(at=at, id__lt=last_id))

@@ -24,7 +24,7 @@ from kartoteka.timeline.models import Activity
 from . import forms, permissions, search, services
 from .api_records import timeline_page
 from .fields import FieldType, InputErrors
-from .listing import ListQuery
+from .listing import MAX_ID, ListQuery
 from .presenters import References, as_html, as_text
 from .registry import EntitySpec, registry
 from .related import referencing, related_links
@@ -449,6 +449,7 @@ def delete(request, key, pk):
 def _selected(request, spec, action):
     try:
         ids = [int(v) for v in request.POST.getlist("ids")][:BULK_LIMIT]
+        ids = [pk for pk in ids if 0 < pk <= MAX_ID]
     except ValueError:
         ids = []
     qs = permissions.restrict(spec.queryset(), request.user, spec.key, action).filter(pk__in=ids)
@@ -663,6 +664,8 @@ def export_csv(request, key):
     _require(request.user, spec, "export")
     try:
         query = ListQuery.from_params(spec, request.GET)
+        # refuse bad filter values now: once streaming has begun, an error only cuts the file
+        query.filtered(request.user, "export")
     except InputErrors as exc:
         return HttpResponseBadRequest(exc.first_message)
     return stream_csv(spec, query, request.user)
