@@ -72,6 +72,7 @@ class EntityTypeForm(BootstrapForm):
         label=_("Key"),
         max_length=50,
         help_text=_("Lowercase Latin letters, digits and underscores; used in addresses."),
+        widget=forms.TextInput(attrs={"data-slug-from": "id_label"}),
     )
     label = forms.CharField(label=_("Name"), max_length=100)
     label_plural = forms.CharField(label=_("Plural name"), max_length=100)
@@ -142,6 +143,7 @@ class FieldDefinitionForm(BootstrapForm):
             "Lowercase Latin letters, digits and underscores; used in the API and imports. "
             "Changing it moves the stored values."
         ),
+        widget=forms.TextInput(attrs={"data-slug-from": "id_label"}),
     )
     type = forms.ChoiceField(label=_("Type"), choices=FieldType.CUSTOM_CHOICES)
     choices = forms.CharField(

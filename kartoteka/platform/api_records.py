@@ -358,7 +358,7 @@ def delete_link(request, link_id: int):
 )
 def duplicates(request, key: str, payload: dict[str, Any] = Body(...)):
     spec = entity_or_404(key)
-    clean = services.validate_input_for_duplicates(spec, payload)
+    clean = services.clean_input(spec, payload)
     return [
         {
             "entity": found["entity"],

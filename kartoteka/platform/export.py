@@ -5,6 +5,7 @@ neutralised with a leading apostrophe."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -16,11 +17,15 @@ from .presenters import References, as_text
 from .registry import EntitySpec
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A plain number (a phone in E.164, a negative amount) is no formula: it stays as it is.
+# Phone numbers in E.164 (and lists of them) and plain negative numbers are no formulas and
+# are read back as they were; anything else starting with a formula character is escaped.
+PLAIN_NUMBER = re.compile(r"^(\+\d{4,15}(, \+\d{4,15})*|-\d+([.,]\d+)?)$")
 EXPORT_PAGE = 1000
 
 
 def safe_cell(value: str) -> str:
-    if value and value.startswith(FORMULA_START):
+    if value and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 

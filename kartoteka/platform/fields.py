@@ -10,6 +10,7 @@ cells) into clean values with clear, translated messages. Forms, the API and imp
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +71,15 @@ LONGTEXT_MAX = 20000
 LIST_MAX = 50
 NUMBER_LIMIT = Decimal("1e15")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-HOST_RE = re.compile(r"^(localhost|[\w-]+(\.[\w-]+)+|\[[0-9a-f:]+\])$", re.IGNORECASE)
+HOST_RE = re.compile(r"^(localhost|[\w-]+(\.[\w-]+)+)$", re.IGNORECASE)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,9 @@ def _as_url(value: Any) -> str:
     parsed = urlparse(text)
     try:
         parsed.port  # noqa: B018  (raises on a malformed port)
-        host_ok = bool(parsed.hostname) and bool(HOST_RE.match(parsed.hostname))
+        host_ok = bool(parsed.hostname) and (
+            bool(HOST_RE.match(parsed.hostname)) or _is_ip(parsed.hostname)
+        )
     except ValueError:
         host_ok = False
     if parsed.scheme not in ("http", "https") or not host_ok or " " in text:

@@ -272,8 +272,8 @@ def field_spec_of(definition) -> FieldSpec:
         unique=definition.unique,
         default=definition.default,
         choices=choices,
-        min_value=definition.min_value,
-        max_value=definition.max_value,
+        min_value=_plain_decimal(definition.min_value),
+        max_value=_plain_decimal(definition.max_value),
         max_length=definition.max_length,
         regex=definition.regex,
         related_entity=definition.related_entity,
@@ -283,6 +283,13 @@ def field_spec_of(definition) -> FieldSpec:
         filterable=definition.filterable,
         sortable=definition.type not in (FieldType.MULTICHOICE, FieldType.LONGTEXT),
     )
+
+
+def _plain_decimal(value):
+    """5.0000 (as stored) → 5, so messages say "at least 5"."""
+    if value is None:
+        return None
+    return value.quantize(1) if value == value.to_integral_value() else value.normalize()
 
 
 class _DefinitionLabel:

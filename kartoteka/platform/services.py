@@ -498,6 +498,14 @@ def _title_from_data(entity: EntitySpec, data: dict) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _reindex_moved(model, ids: list[int]) -> None:
+    """Records whose reference moved in a merge show the kept title in search (subtitle)."""
+    for spec in registry.all():
+        if spec.model is model and not spec.is_custom_entity and ids:
+            for obj in spec.queryset().filter(pk__in=ids):
+                search.index_record(spec, obj)
+
+
 def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str] | None = None):
     """Merge `other` into `keep`. For each field `choices[key]` is "keep" or "other";
     empty fields of `keep` take the other's value by default. Timeline entries, links and
@@ -544,9 +552,12 @@ def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str]
         for related in entity.model._meta.related_objects:
             # the reverse side of a foreign key (a company's contacts) is one-to-many here
             if related.one_to_many and related.related_model._meta.app_label != "platform":
-                related.related_model._default_manager.filter(
+                moving = related.related_model._default_manager.filter(
                     **{related.field.name: other_pk}
-                ).update(**{related.field.name: keep.pk})
+                )
+                moved_ids = list(moving.values_list("pk", flat=True))
+                moving.update(**{related.field.name: keep.pk})
+                _reindex_moved(related.related_model, moved_ids)
         for spec, field_spec in registry.reverse_relation_fields(entity.key):
             pointing = spec.queryset().alias(_ref=custom_value(field_spec.type, field_spec.key))
             for row in pointing.filter(_ref=other_pk):
@@ -569,6 +580,7 @@ def merge_records(entity: EntitySpec, user, keep, other, choices: dict[str, str]
     return kept
 
 
-def validate_input_for_duplicates(entity: EntitySpec, data: dict) -> dict:
-    """Normalise the contact data of a would-be record (emails, phones, name) for look-ups."""
+def clean_input(entity: EntitySpec, data: dict) -> dict:
+    """Raw input normalised by the validator, without reference or uniqueness checks (for
+    duplicate look-ups and for comparing a stale edit with the stored values)."""
     return validate_input(entity.validator, entity.fields, data, partial=True)

@@ -390,12 +390,13 @@ def edit(request, key, pk):
             values = data
         except services.Conflict as exc:
             fresh = spec.queryset().get(pk=obj.pk)
+            mine = services.clean_input(spec, data)
             conflict = {
                 "current_version": exc.current_version,
                 "current": [
                     (f.label, as_text(f, services.get_value(fresh, f)))
                     for f in spec.fields
-                    if services.get_value(fresh, f) != data.get(f.key, services.get_value(fresh, f))
+                    if f.key in mine and _differs(services.get_value(fresh, f), mine[f.key])
                 ],
             }
             values = data
@@ -424,6 +425,11 @@ def edit(request, key, pk):
         },
         status=409 if conflict else (422 if errors else 200),
     )
+
+
+def _differs(stored, submitted) -> bool:
+    empty = (None, "", [])
+    return not (stored in empty and submitted in empty) and stored != submitted
 
 
 @login_required

@@ -92,6 +92,39 @@
     input.focus();
   });
 
+  // Keys typed for you: <input data-slug-from="id_label"> follows the label, in Latin letters,
+  // until the person edits the key by hand (or the form already had one).
+  var TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "ą": "a", "ć": "c", "ę": "e", "ł": "l", "ń": "n", "ó": "o", "ś": "s", "ź": "z", "ż": "z"
+  };
+  function slugify(text) {
+    return text.toLowerCase().split("").map(function (ch) {
+      return Object.prototype.hasOwnProperty.call(TRANSLIT, ch) ? TRANSLIT[ch] : ch;
+    }).join("").normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 50);
+  }
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.hasAttribute && target.hasAttribute("data-slug-from")) {
+      target.setAttribute("data-slug-edited", target.value ? "1" : "");
+      return;
+    }
+    document.querySelectorAll("[data-slug-from='" + target.id + "']").forEach(function (key) {
+      if (!key.getAttribute("data-slug-edited") && !key.readOnly) {
+        key.value = slugify(target.value);
+      }
+    });
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-slug-from]").forEach(function (key) {
+      if (key.value) { key.setAttribute("data-slug-edited", "1"); }
+    });
+  });
+
   // Column chooser: the checked boxes become the "columns" parameter.
   document.addEventListener("submit", function (event) {
     var form = event.target;
