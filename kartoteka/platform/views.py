@@ -85,7 +85,19 @@ def entity_list(request, key):
         page, error = None, exc.first_message
     rows = page.rows if page else []
     columns = query.visible_columns
-    refs = References().want_values(columns, rows, services.get_value).resolve()
+    refs = References().want_values(columns, rows, services.get_value)
+    relation_filters = {}
+    for name, values in query.filters.items():
+        field_spec = spec.field(name)
+        if field_spec is not None and field_spec.type == FieldType.RELATION:
+            if values[0].isdigit() and int(values[0]) <= MAX_ID:
+                relation_filters[name] = (field_spec, int(values[0]))
+                refs.want(field_spec, int(values[0]))
+    refs.resolve()
+    filter_titles = {
+        name: refs.title(field_spec, value)
+        for name, (field_spec, value) in relation_filters.items()
+    }
     table = [(obj, [as_html(c, services.get_value(obj, c), refs) for c in columns]) for obj in rows]
     next_url = ""
     if page and page.next_cursor:
@@ -109,6 +121,7 @@ def entity_list(request, key):
         "can_export": permissions.can(request.user, spec.key, "export"),
         "users": forms._user_options(),
         "filters": query.filters,
+        "filter_titles": filter_titles,
     }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "platform/_list_rows.html", context)

@@ -1,4 +1,4 @@
-"""The home page: for each entity, the records the signed-in user owns."""
+"""The home page: for each entity the user may see, the records added last."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -13,12 +13,12 @@ def home(request):
     for spec in registry.all():
         if not permissions.can(request.user, spec.key, "view"):
             continue
-        mine = spec.queryset().filter(owner=request.user)
+        visible = permissions.restrict(spec.queryset(), request.user, spec.key)
         tiles.append(
             {
                 "spec": spec,
-                "mine": mine.count() if spec.entity_type_id is None else None,
-                "recent": list(mine.order_by("-updated_at")[:5]),
+                # newest first along the (created, id) index; no count over the whole table
+                "recent": list(visible.order_by("-created_at", "-id")[:6]),
             }
         )
     return render(request, "web/home.html", {"tiles": tiles})
