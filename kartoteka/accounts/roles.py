@@ -10,24 +10,39 @@ DEFAULT_ROLES = {
         "name": "Manager",
         "is_admin": False,
         "grants": {
-            "*": {"view": "own", "create": "all", "change": "own", "delete": "own",
-                  "export": "own"},
+            "*": {
+                "view": "own",
+                "create": "all",
+                "change": "own",
+                "delete": "own",
+                "export": "own",
+            },
         },
     },
     "support_agent": {
         "name": "Support agent",
         "is_admin": False,
         "grants": {
-            "*": {"view": "all", "create": "all", "change": "own", "delete": "none",
-                  "export": "none"},
+            "*": {
+                "view": "all",
+                "create": "all",
+                "change": "own",
+                "delete": "none",
+                "export": "none",
+            },
         },
     },
     "read_only": {
         "name": "Read-only",
         "is_admin": False,
         "grants": {
-            "*": {"view": "all", "create": "none", "change": "none", "delete": "none",
-                  "export": "none"},
+            "*": {
+                "view": "all",
+                "create": "none",
+                "change": "none",
+                "delete": "none",
+                "export": "none",
+            },
         },
     },
 }

@@ -1,0 +1,1 @@
+"""`kartoteka token`: API tokens from the command line."""
