@@ -168,6 +168,12 @@ else:
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
 
+# Per-address limits on public forms, and how many proxies in front set X-Forwarded-For
+# (0: use the connecting address; set it to 1 behind one load balancer).
+ACCESS_REQUEST_LIMIT = int(os.environ.get("ACCESS_REQUEST_LIMIT", "5"))
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "5"))
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # API: the largest page a client may ask for, and the largest request body.
 API_MAX_PAGE_SIZE = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -125,6 +125,21 @@
     });
   });
 
+  // Copy buttons: <button data-copy="input-id" data-copied="Copied">
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    source.select();
+    var done = function () { button.textContent = button.getAttribute("data-copied") || "✓"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.value).then(done);
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
+
   // Column chooser: the checked boxes become the "columns" parameter.
   document.addEventListener("submit", function (event) {
     var form = event.target;
