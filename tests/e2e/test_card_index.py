@@ -127,4 +127,6 @@ def test_new_user_builds_a_supplier_card_index(page, administrator):
     expect(page.get_by_role("button", name="Добавить в историю")).to_be_visible()
     shot(page, "supplier-card-ru")
 
-    assert page.console_errors == []
+    # The refused form above answers 422 on purpose; Chromium logs every 4xx page load.
+    unexpected = [e for e in page.console_errors if "status of 422" not in e]
+    assert unexpected == []
