@@ -24,11 +24,16 @@ class Command(BaseCommand):
             [sys.executable, "-m", "kartoteka.cli", "run_huey", "--workers", "2", "--quiet"]
         )
         users = get_user_model().objects.filter(is_active=True).count()
+        demo = get_user_model().objects.filter(username="admin", is_active=True).first()
+        hint = ""
+        if demo is not None and demo.check_password("admin"):
+            hint = "Demo log-in: admin / admin (change that password before real use)\n"
+        elif users == 0:
+            hint = "No users yet: create one with `kartoteka createsuperuser`.\n"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nKartoteka is running on http://{host}:{port}/ ({users} users)\n"
-                "Demo log-in: admin / admin (change the password in production)\n"
-                "Press Ctrl+C to stop.\n"
+                f"{hint}Press Ctrl+C to stop.\n"
             )
         )
         try:
