@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,6 +196,8 @@ def _write_batch(entity: EntitySpec, actor, good: list[tuple[int, dict, BulkRow]
         entity.model._default_manager.bulk_create(objs, batch_size=len(objs))
         if any(obj.pk is None for obj in objs):  # a database that returns no ids
             raise RuntimeError("bulk_create returned no primary keys")
+        for chunk in _batches(objs, 500):  # titles read the company: one query, not per row
+            prefetch_related_objects(chunk, *entity.select_related)
         entries, points, activities = [], [], []
         for obj in objs:
             title, subtitle, document = search.document_of(entity, obj)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Q, QuerySet, TextField
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, TextField
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext as _
@@ -230,17 +230,31 @@ class ListQuery:
         spec = self.entity.field(key)
         return sort_expression(spec), descending, spec
 
+    def _nullable(self, spec: FieldSpec | None) -> bool:
+        if spec is None:  # created_at
+            return False
+        if spec.is_custom or spec.storage == "fk":
+            return True
+        return self.entity.model._meta.get_field(spec.key).null
+
     def page(self, user, action: str = "view") -> Page:
         qs = self.filtered(user, action)
         expr, descending, spec = self.ordering()
         qs = qs.annotate(_sort=expr)
         direction = "desc" if descending else "asc"
+        # "NULLS LAST" only where the value can be null: on a NOT NULL column it would keep
+        # PostgreSQL off the index (its DESC order puts nulls first) and sort the whole table.
+        nullable = self._nullable(spec)
         qs = qs.order_by(
-            getattr(F("_sort"), direction)(nulls_last=True), getattr(F("id"), direction)()
+            getattr(F("_sort"), direction)(nulls_last=True if nullable else None),
+            getattr(F("id"), direction)(),
         )
         if self.cursor:
             try:
-                qs = qs.filter(_cursor_q(decode_cursor(self.cursor), descending))
+                value, last_id = decode_cursor(self.cursor)
+                if value is not None:
+                    value = qs.query.annotations["_sort"].output_field.to_python(value)
+                qs = qs.filter(_cursor_q((value, last_id), descending, nullable))
             except (DjangoValidationError, TypeError, ValueError):
                 # a cursor of another sort (its value does not fit this column) or a forged one
                 raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
@@ -320,13 +334,42 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
 
 
-def _cursor_q(cursor: tuple[Any, int], descending: bool) -> Q:
+class RowCompare(Expression):
+    """`(a, b) < (x, y)`: a row-value comparison both databases answer with one index range
+    scan, where the equivalent `a < x OR (a = x AND b < y)` makes them filter row by row."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, columns: list, operator: str, values: list):
+        super().__init__()
+        assert operator in ("<", ">")
+        self.columns, self.operator, self.values = columns, operator, values
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        parts, params, values = [], [], []
+        for column, value in zip(self.columns, self.values, strict=True):
+            sql, column_params = compiler.compile(column)
+            parts.append(sql)
+            params.extend(column_params)
+            # the database's own form of the value (SQLite keeps datetimes as naive UTC text)
+            values.append(column.output_field.get_db_prep_value(value, connection))
+        marks = ", ".join(["%s"] * len(values))
+        sql = f"({', '.join(parts)}) {self.operator} ({marks})"
+        return sql, [*params, *values]
+
+
+def _cursor_q(cursor: tuple[Any, int], descending: bool, nullable: bool = True) -> Q:
     value, pk = cursor
     after = "lt" if descending else "gt"
     if value is None:
         return Q(_sort__isnull=True, **{f"id__{after}": pk})
-    return (
-        Q(**{f"_sort__{after}": value})
-        | Q(_sort=value, **{f"id__{after}": pk})
-        | Q(_sort__isnull=True)
-    )
+    after_row = Q(RowCompare([F("_sort"), F("id")], "<" if descending else ">", [value, pk]))
+    # with NULLS LAST, rows without a value come after every row that has one
+    return after_row | Q(_sort__isnull=True) if nullable else after_row
