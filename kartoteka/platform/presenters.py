@@ -43,8 +43,28 @@ class References:
         for row in rows:
             for spec in fields:
                 if spec.type in (FieldType.USER, FieldType.RELATION):
-                    self.want(spec, getter(row, spec))
+                    value = getter(row, spec)
+                    if not self._known_from_row(row, spec, value):
+                        self.want(spec, value)
         return self
+
+    def _known_from_row(self, row, spec: FieldSpec, value) -> bool:
+        """A foreign key the list query already joined (select_related) needs no query."""
+        if spec.storage != "fk" or value is None:
+            return False
+        related = row._state.fields_cache.get(spec.key)
+        if related is None:
+            return False
+        target = _target_of(spec)
+        if target == "user":
+            title = str(related)
+        else:
+            target_spec = registry.find(target)
+            if target_spec is None:
+                return False
+            title = target_spec.title(related)
+        self.titles.setdefault(target, {})[value] = title
+        return True
 
     def resolve(self) -> References:
         for target, ids in self.wanted.items():
