@@ -11,6 +11,7 @@
     PATCH  /fields/{id}                       change it (a new key moves stored values)
     DELETE /fields/{id}                       delete it and its stored values
     GET    /relation-types, POST /relation-types, DELETE /relation-types/{id}
+    PATCH  /relation-types/{id}               change a relation's labels and translations
     GET    /required-field-templates, POST /required-field-templates,
     PATCH  /required-field-templates/{id}, DELETE /required-field-templates/{id}
 
@@ -305,14 +306,28 @@ def delete_field(request, pk: int):
 # -- relation types ----------------------------------------------------------------------------
 
 
+class RelationLabels(Schema):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field("", max_length=100)
+    reverse: str = Field("", max_length=100)
+
+
 class RelationTypeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     from_entity: str = Field(..., min_length=1, max_length=60)
     to_entity: str = Field(..., min_length=1, max_length=60)
     label: str = Label
     reverse_label: str = Label
+    labels: dict[str, RelationLabels] = Field(default_factory=dict, max_length=10)
     cardinality: Cardinality = "many_to_many"
     key: str = Field("", max_length=60)
+
+
+class RelationTypePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(None, min_length=1, max_length=100)
+    reverse_label: str = Field(None, min_length=1, max_length=100)
+    labels: dict[str, RelationLabels] = Field(None, max_length=10)
 
 
 class RelationTypeOut(Schema):
@@ -322,6 +337,7 @@ class RelationTypeOut(Schema):
     to_entity: str
     label: str
     reverse_label: str
+    labels: dict[str, dict[str, str]]
     cardinality: str
 
 
@@ -343,6 +359,18 @@ def create_relation_type(request, payload: RelationTypeIn):
     _require_admin(request)
     relation_type = services.create_relation_type(request.user, _data(payload))
     return Status(201, _relation_out(relation_type))
+
+
+@router.patch(
+    "/relation-types/{int:pk}",
+    response={200: RelationTypeOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a relation type's labels and their translations",
+)
+def update_relation_type(request, pk: int, payload: RelationTypePatch):
+    _require_admin(request)
+    relation_type = get_object_or_404(RelationType, pk=pk)
+    relation_type = services.update_relation_type(request.user, relation_type, _data(payload))
+    return _relation_out(relation_type)
 
 
 @router.delete(

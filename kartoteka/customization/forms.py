@@ -325,12 +325,63 @@ class RelationTypeForm(BootstrapForm):
         initial=RelationType.MANY_TO_MANY,
     )
 
+    # Inputs only a new relation has; an existing one keeps its ends and cardinality.
+    CREATE_ONLY = ("from_entity", "to_entity", "cardinality")
+
+    def __init__(self, *args, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            initial = {"label": instance.label, "reverse_label": instance.reverse_label}
+            for code, _name in translation_languages():
+                pair = (instance.labels or {}).get(code) or {}
+                initial[f"label_{code}"] = pair.get("label", "")
+                initial[f"reverse_{code}"] = pair.get("reverse", "")
+            kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
     def add_fields(self) -> None:
-        self.fields["from_entity"].choices = entity_choices()
-        self.fields["to_entity"].choices = entity_choices()
+        if self.instance is not None:
+            for name in self.CREATE_ONLY:
+                del self.fields[name]
+        else:
+            self.fields["from_entity"].choices = entity_choices()
+            self.fields["to_entity"].choices = entity_choices()
+        self.error_fields = {}
+        for code, name in translation_languages():
+            self.fields[f"label_{code}"] = forms.CharField(
+                label=_("Label on the “from” card (%(language)s)") % {"language": name},
+                max_length=100,
+                required=False,
+            )
+            self.fields[f"reverse_{code}"] = forms.CharField(
+                label=_("Label on the “to” card (%(language)s)") % {"language": name},
+                max_length=100,
+                required=False,
+            )
+            self.error_fields[f"labels.{code}"] = f"label_{code}"
+            self.error_fields[f"labels.{code}.label"] = f"label_{code}"
+            self.error_fields[f"labels.{code}.reverse"] = f"reverse_{code}"
+
+    def translation_rows(self):
+        return [
+            (self[f"label_{code}"], self[f"reverse_{code}"])
+            for code, _name in translation_languages()
+        ]
 
     def to_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        data = self.cleaned_data
+        result: dict[str, Any] = {
+            "label": data["label"],
+            "reverse_label": data["reverse_label"],
+            "labels": {
+                code: {"label": data[f"label_{code}"], "reverse": data[f"reverse_{code}"]}
+                for code, _name in translation_languages()
+            },
+        }
+        if self.instance is None:
+            for name in self.CREATE_ONLY:
+                result[name] = data[name]
+        return result
 
 
 class RequiredTemplateForm(BootstrapForm):

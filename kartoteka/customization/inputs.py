@@ -25,6 +25,12 @@ def other_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def translation_codes() -> list[str]:
+    """Languages a label may be translated into: all but the site's default one."""
+    default = settings.LANGUAGE_CODE[:2]
+    return [code for code, _name in settings.LANGUAGES if code != default]
+
+
 class Checker:
     def __init__(self, data: Any, allowed: set[str]):
         self.errors: dict[str, list[str]] = {}
@@ -139,6 +145,28 @@ class Checker:
 
     def entity_labels(self, key: str, value: Any) -> dict[str, dict[str, str]]:
         """`{"ru": {"label": "…", "plural": "…"}, …}`; empty entries are dropped."""
+        return self._label_pairs(
+            key,
+            value,
+            languages=other_languages(),
+            parts=("label", "plural"),
+            shape=_("Send an object with “label” and “plural”."),
+        )
+
+    def relation_labels(self, key: str, value: Any) -> dict[str, dict[str, str]]:
+        """`{"ru": {"label": "…", "reverse": "…"}, …}` in the translation languages only;
+        empty entries are dropped."""
+        return self._label_pairs(
+            key,
+            value,
+            languages=translation_codes(),
+            parts=("label", "reverse"),
+            shape=_("Send an object with “label” and “reverse”."),
+        )
+
+    def _label_pairs(
+        self, key: str, value: Any, *, languages: list[str], parts: tuple[str, ...], shape: str
+    ) -> dict[str, dict[str, str]]:
         if value in (None, ""):
             return {}
         if not isinstance(value, dict):
@@ -146,14 +174,14 @@ class Checker:
             return {}
         clean: dict[str, dict[str, str]] = {}
         for language, pair in value.items():
-            if language not in other_languages():
+            if language not in languages:
                 self.error(key, _("Unknown language “%(code)s”.") % {"code": str(language)[:10]})
                 continue
-            if not isinstance(pair, dict) or set(pair) - {"label", "plural"}:
-                self.error(f"{key}.{language}", _("Send an object with “label” and “plural”."))
+            if not isinstance(pair, dict) or set(pair) - set(parts):
+                self.error(f"{key}.{language}", shape)
                 continue
             entry = {}
-            for part in ("label", "plural"):
+            for part in parts:
                 text = self.text(f"{key}.{language}.{part}", pair.get(part), max_length=LABEL_MAX)
                 if text:
                     entry[part] = text

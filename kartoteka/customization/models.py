@@ -101,6 +101,7 @@ class RelationType(models.Model):
     to_entity = models.CharField(_("to"), max_length=60)
     label = models.CharField(_("label on the “from” card"), max_length=100)
     reverse_label = models.CharField(_("label on the “to” card"), max_length=100)
+    labels = models.JSONField(default=dict, blank=True)  # {"ru": {"label":…, "reverse":…}}
     cardinality = models.CharField(
         _("cardinality"), max_length=20, choices=CARDINALITIES, default=MANY_TO_MANY
     )
@@ -113,6 +114,20 @@ class RelationType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_entity} → {self.to_entity}: {self.label}"
+
+    def _translated(self, part: str) -> str:
+        language = (get_language() or "en")[:2]
+        return ((self.labels or {}).get(language) or {}).get(part, "")
+
+    @property
+    def display_label(self) -> str:
+        """The label on the “from” card, in the active language when translated."""
+        return self._translated("label") or self.label
+
+    @property
+    def display_reverse_label(self) -> str:
+        """The label on the “to” card, in the active language when translated."""
+        return self._translated("reverse") or self.reverse_label
 
 
 class RequiredFieldsTemplate(models.Model):

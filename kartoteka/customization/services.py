@@ -267,7 +267,12 @@ def field_value_count(definition: FieldDefinition) -> int:
 
 # -- relation types ----------------------------------------------------------------------------
 
-RELATION_TYPE_INPUT = {"key", "from_entity", "to_entity", "label", "reverse_label", "cardinality"}
+RELATION_TYPE_INPUT = {
+    "key", "from_entity", "to_entity", "label", "reverse_label", "labels", "cardinality",
+}  # fmt: skip
+# What an existing relation type may change; the rest may only be repeated unchanged.
+RELATION_TYPE_CHANGEABLE = {"label", "reverse_label", "labels"}
+RELATION_TYPE_FIXED = RELATION_TYPE_INPUT - RELATION_TYPE_CHANGEABLE
 CARDINALITIES = [value for value, _label in RelationType.CARDINALITIES]
 
 
@@ -294,6 +299,7 @@ def create_relation_type(user, data: dict) -> RelationType:
     clean["reverse_label"] = check.text(
         "reverse_label", data.get("reverse_label"), max_length=LABEL_MAX, required=True
     )
+    clean["labels"] = check.relation_labels("labels", data.get("labels"))
     clean["cardinality"] = check.choice(
         "cardinality", data.get("cardinality") or RelationType.MANY_TO_MANY, CARDINALITIES
     )
@@ -316,6 +322,39 @@ def create_relation_type(user, data: dict) -> RelationType:
         except IntegrityError:
             raise InputErrors({"key": [_("A relation with this key already exists.")]})
         _schema_changed("relation_type", action="created", key=relation_type.key)
+    return relation_type
+
+
+def update_relation_type(user, relation_type: RelationType, data: dict) -> RelationType:
+    """Change a relation type's labels and their translations; its ends, key and
+    cardinality stay. Labels not sent keep their stored values; `labels` sent replaces all
+    translations."""
+    _require_admin(user)
+    check = Checker(data, RELATION_TYPE_INPUT)
+    for name in sorted(RELATION_TYPE_FIXED & set(data)):
+        if data[name] != getattr(relation_type, name):
+            check.error(name, _("This cannot be changed once the relation exists."))
+    clean: dict[str, Any] = {}
+    for name in ("label", "reverse_label"):
+        if name in data:
+            clean[name] = check.text(name, data[name], max_length=LABEL_MAX, required=True)
+    if "labels" in data:
+        clean["labels"] = check.relation_labels("labels", data["labels"])
+    if check.ok("label") and "label" in clean:
+        duplicate = RelationType.objects.filter(
+            from_entity=relation_type.from_entity,
+            to_entity=relation_type.to_entity,
+            label=clean["label"],
+        ).exclude(pk=relation_type.pk)
+        if duplicate.exists():
+            check.error("label", _("These entities already have a relation with this label."))
+    check.done()
+    with transaction.atomic():
+        for name, value in clean.items():
+            setattr(relation_type, name, value)
+        if clean:
+            relation_type.save(update_fields=list(clean))
+        _schema_changed("relation_type", action="updated", key=relation_type.key)
     return relation_type
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("fields/<int:pk>/delete/", views.field_delete, name="field_delete"),
     path("relations/", views.relation_types, name="relation_types"),
     path("relations/new/", views.relation_type_create, name="relation_type_create"),
+    path("relations/<int:pk>/edit/", views.relation_type_edit, name="relation_type_edit"),
     path("relations/<int:pk>/delete/", views.relation_type_delete, name="relation_type_delete"),
     path("required-fields/", views.templates, name="templates"),
     path("required-fields/new/", views.template_create, name="template_create"),

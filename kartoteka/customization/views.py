@@ -273,6 +273,32 @@ def relation_type_create(request):
 
 @administrators_only
 @require_http_methods(["GET", "POST"])
+def relation_type_edit(request, pk: int):
+    relation_type = get_object_or_404(RelationType, pk=pk)
+    form = RelationTypeForm(request.POST or None, instance=relation_type)
+    if request.method == "POST":
+        response = _save(
+            request,
+            form,
+            lambda data: services.update_relation_type(request.user, relation_type, data),
+            _("The relation was saved."),
+            "customization:relation_types",
+        )
+        if response is not None:
+            return response
+    ends = {}
+    for end in ("from_entity", "to_entity"):
+        spec = registry.find(getattr(relation_type, end))
+        ends[end] = spec.label if spec is not None else getattr(relation_type, end)
+    return _form_page(
+        request,
+        "customization/relation_type_form.html",
+        {"form": form, "relation_type": relation_type, "ends": ends},
+    )
+
+
+@administrators_only
+@require_http_methods(["GET", "POST"])
 def relation_type_delete(request, pk: int):
     relation_type = get_object_or_404(RelationType, pk=pk)
     if request.method == "POST":

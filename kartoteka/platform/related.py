@@ -45,7 +45,11 @@ def related_links(user, spec: EntitySpec, obj) -> list[LinkGroup]:
             other = registry.find(other_key)
             if other is None or not permissions.can(user, other.key, "view"):
                 continue
-            label = relation_type.label if direction == "from" else relation_type.reverse_label
+            label = (
+                relation_type.display_label
+                if direction == "from"
+                else relation_type.display_reverse_label
+            )
             group = LinkGroup(relation_type, label, other, direction)
             mine_col, other_col = (
                 ("from_id", "to_id") if direction == "from" else ("to_id", "from_id")

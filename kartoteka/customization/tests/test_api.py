@@ -187,6 +187,8 @@ def test_manager_reads_but_cannot_write(manager_api, admin_user, supplier, snaps
         ("delete", f"/fields/{definition.pk}", None),
         ("post", "/relation-types", {"from_entity": "company", "to_entity": "company",
                                      "label": "Parent", "reverse_label": "Children"}),
+        ("patch", f"/relation-types/{relation.pk}", {"label": "Vendors",
+                                                     "labels": {"ru": {"label": "П"}}}),
         ("delete", f"/relation-types/{relation.pk}", None),
         ("post", "/required-field-templates", {"entity": "company", "name": "X",
                                                "fields": ["name"]}),
@@ -268,3 +270,43 @@ def test_relation_types_and_templates_over_the_api(admin_api, supplier):
 
 def test_unknown_entity_filter_gives_404(admin_api):
     assert admin_api.get("/fields?entity=planet")[0] == 404
+
+
+def test_relation_type_translations_over_the_api(admin_api, supplier, snapshot):
+    status, relation = admin_api.post(
+        "/relation-types",
+        {
+            "from_entity": "company",
+            "to_entity": "supplier",
+            "label": "Suppliers",
+            "reverse_label": "Clients",
+            "labels": {"ru": {"label": "Поставщики компании", "reverse": "Покупатели"}},
+        },
+    )
+    assert status == 201
+    assert relation["labels"] == {"ru": {"label": "Поставщики компании", "reverse": "Покупатели"}}
+    path = f"/relation-types/{relation['id']}"
+
+    status, body = admin_api.patch(
+        path, {"reverse_label": "Buyers", "labels": {"pl": {"label": "Dostawcy"}}}
+    )
+    assert status == 200
+    assert (body["label"], body["reverse_label"]) == ("Suppliers", "Buyers")
+    assert body["labels"] == {"pl": {"label": "Dostawcy"}}
+    assert admin_api.get("/relation-types")[1][0]["labels"] == {"pl": {"label": "Dostawcy"}}
+
+    before = snapshot()
+    refusals = [
+        ({"labels": {"de": {"label": "Lieferanten"}}}, "labels"),
+        ({"labels": {"ru": {"label": "Я" * 101}}}, "labels.ru.label"),
+        ({"labels": {"ru": {"plural": "Ы"}}}, "labels.ru.plural"),
+        ({"from_entity": "contact"}, "from_entity"),
+        ({"cardinality": "one_to_many"}, "cardinality"),
+        ({"label": ""}, "label"),
+    ]
+    for change, field in refusals:
+        status, body = admin_api.patch(path, change)
+        assert status == 422, change
+        assert field in body["error"]["fields"], (change, body)
+    assert admin_api.patch("/relation-types/999", {"label": "X"})[0] == 404
+    assert snapshot() == before

@@ -58,6 +58,7 @@ def pages(supplier, city, admin_user):
         reverse("customization:field_delete", args=[city.pk]),
         reverse("customization:relation_types"),
         reverse("customization:relation_type_create"),
+        reverse("customization:relation_type_edit", args=[relation.pk]),
         reverse("customization:relation_type_delete", args=[relation.pk]),
         reverse("customization:templates"),
         reverse("customization:template_create") + "?entity=supplier",
