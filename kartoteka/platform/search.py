@@ -169,3 +169,28 @@ def matching_ids(user, spec: EntitySpec, query: str, cap: int = 5000) -> list[in
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]
+
+
+def title_candidates(entity_key: str, terms: list[str], limit: int = 100) -> list[tuple[int, str]]:
+    """Records of one entity sharing a word beginning with any term's first letters — the
+    candidates a fuzzy name comparison then scores ("Janek Kowalsky" finds "Jan Kowalski").
+    No permission filter: duplicate warnings name existing clients whoever owns them."""
+    stems = sorted({term[:4] for term in terms if len(term) >= 3})
+    if not stems:
+        return []
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT object_id, title FROM platform_searchentry "
+            "WHERE entity = %s AND tsv @@ to_tsquery('simple', %s) LIMIT %s"
+        )
+        args = [entity_key, " | ".join(f"{stem}:*" for stem in stems), limit]
+    else:
+        sql = (
+            "SELECT s.object_id, s.title FROM platform_search_fts f "
+            "JOIN platform_searchentry s ON s.id = f.rowid "
+            "WHERE platform_search_fts MATCH %s AND s.entity = %s LIMIT %s"
+        )
+        args = [" OR ".join(f'"{stem}"*' for stem in stems), entity_key, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())

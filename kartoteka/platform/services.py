@@ -429,6 +429,9 @@ def unlink_records(user, link) -> None:
 # -- duplicates and merging ----------------------------------------------------------------
 
 
+SIMILAR_NAME_RATIO = 0.8
+
+
 def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = None) -> list:
     """Records that share an email or phone with `data`, or have a very similar title.
 
@@ -436,8 +439,6 @@ def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = 
     viewer's scope, so people learn who already owns a client; only the title and the owner
     are revealed.
     """
-    from kartoteka.platform.models import SearchEntry
-
     found: dict[tuple[str, int], dict] = {}
     values = []
     for value in data.get("emails") or []:
@@ -458,17 +459,14 @@ def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = 
     terms = search.terms_of(title)
     if terms:
         folded = " ".join(terms)
-        candidates = SearchEntry.objects.filter(entity=entity.key)
-        for term in terms[:3]:
-            candidates = candidates.filter(title__icontains=term) if len(term) > 2 else candidates
-        for entry in candidates.only("object_id", "title")[:50]:
-            if entry.object_id == exclude_pk:
+        for object_id, entry_title in search.title_candidates(entity.key, terms):
+            if object_id == exclude_pk:
                 continue
             ratio = difflib.SequenceMatcher(
-                None, folded, " ".join(search.terms_of(entry.title))
+                None, folded, " ".join(search.terms_of(entry_title))
             ).ratio()
-            if ratio >= 0.85:
-                found.setdefault((entity.key, entry.object_id), {"reason": _("very similar name")})
+            if ratio >= SIMILAR_NAME_RATIO:
+                found.setdefault((entity.key, object_id), {"reason": _("very similar name")})
     results = []
     for (key, pk), info in list(found.items())[:10]:
         spec = registry.find(key)

@@ -75,3 +75,19 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+
+@pytest.fixture(autouse=True)
+def built_in_roles(request):
+    """Transactional tests flush the database after each test, data migrations included;
+    the built-in roles come back here."""
+    if "django_db_setup" not in request.fixturenames and "db" not in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    from kartoteka.accounts.models import Role
+    from kartoteka.accounts.roles import DEFAULT_ROLES
+
+    for key, spec in DEFAULT_ROLES.items():
+        Role.objects.get_or_create(
+            key=key,
+            defaults={"name": spec["name"], "is_admin": spec["is_admin"], "grants": spec["grants"]},
+        )

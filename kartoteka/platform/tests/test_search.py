@@ -47,3 +47,23 @@ def test_changed_and_deleted_records_leave_the_index(admin_user, make, registry)
     assert [h.title for h in search.search(admin_user, "new")] == ["New Name"]
     services.delete_record(spec, admin_user, spec.queryset().get(pk=company.pk))
     assert search.search(admin_user, "new") == []
+
+
+@pytest.mark.django_db
+def test_duplicate_warning_finds_a_similarly_spelt_name(admin_user, make, registry):
+    from kartoteka.platform import services
+
+    make("contact", first_name="Jan", last_name="Kowalski")
+    make("contact", first_name="Anna", last_name="Nowak")
+    found = services.find_duplicates(
+        registry.get("contact"), {"first_name": "Janek", "last_name": "Kowalsky"}
+    )
+    assert [(d["title"], str(d["reason"])) for d in found] == [
+        ("Jan Kowalski", "very similar name")
+    ]
+    assert (
+        services.find_duplicates(
+            registry.get("contact"), {"first_name": "Piotr", "last_name": "Zieliński"}
+        )
+        == []
+    )
