@@ -49,6 +49,11 @@ def restrict(qs: QuerySet, user, entity_key: str, action: str = "view") -> Query
     return qs.filter(q) if q else qs
 
 
+def may_log_activity(user, entity_key: str) -> bool:
+    """Whether the user may add notes, calls, emails and meetings to records they see."""
+    return can(user, entity_key, "change")
+
+
 def may_act_on(user, entity_key: str, action: str, obj) -> bool:
     """Whether the user may do `action` on this one record (already loaded)."""
     scope = scope_for(user, entity_key, action)

@@ -194,8 +194,11 @@ ACTIVITY_BODY_MAX = 20000
 
 
 def add_activity(entity: EntitySpec, user, obj, data: dict) -> Activity:
-    """A note, call, email or meeting a person logs on a record's card."""
+    """A note, call, email or meeting a person logs on a record's card: anyone who sees the
+    record and may change records of its kind at all (a read-only role may not)."""
     permissions.require(user, entity.key, "view", obj)
+    if not permissions.may_log_activity(user, entity.key):
+        raise permissions.PermissionDenied("change")
     kind = data.get("kind") or Activity.Kind.NOTE
     errors: dict[str, list[str]] = {}
     if kind not in Activity.USER_KINDS:

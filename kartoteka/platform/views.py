@@ -213,6 +213,7 @@ def _card_context(request, spec, obj, entries, next_cursor):
         "references": referencing(request.user, spec, obj),
         "activity_kinds": [(k, Activity.Kind(k).label) for k in Activity.USER_KINDS],
         "can_change": permissions.may_act_on(request.user, spec.key, "change", obj),
+        "can_log": permissions.may_log_activity(request.user, spec.key),
         "can_delete": permissions.may_act_on(request.user, spec.key, "delete", obj),
     }
 
@@ -283,6 +284,8 @@ def add_activity(request, key, pk):
         data.pop("at")
     try:
         services.add_activity(spec, request.user, obj, data)
+    except permissions.PermissionDenied:
+        raise DjangoPermissionDenied(_("You do not have permission to do this."))
     except InputErrors as exc:
         response = render(
             request,
@@ -313,6 +316,7 @@ def add_activity(request, key, pk):
                 "timeline": _timeline_rows(spec, entries, None, refs),
                 "next_cursor": next_cursor,
                 "activity_kinds": [(k, Activity.Kind(k).label) for k in Activity.USER_KINDS],
+                "can_log": True,
             },
         )
     return redirect(spec.card_url(obj.pk))

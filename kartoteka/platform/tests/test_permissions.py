@@ -277,3 +277,18 @@ def test_bulk_actions_refuse_garbage_ids_and_unknown_actions(client, admin_user,
     assert huge.status_code == 302
     assert unknown.status_code == 400
     assert Company.objects.filter(pk=company.pk).exists()
+
+
+@pytest.mark.django_db
+def test_read_only_user_sees_the_timeline_but_cannot_add_to_it(client, reader, make):
+    from kartoteka.timeline.models import Activity
+
+    company = make("company", name="Acme")
+    client.force_login(reader)
+    card = client.get(f"/e/company/{company.pk}/")
+    assert card.status_code == 200
+    assert b"activity-form" not in card.content
+    before = Activity.objects.count()
+    response = client.post(f"/e/company/{company.pk}/activities/", {"body": "Hi", "kind": "note"})
+    assert response.status_code == 403
+    assert Activity.objects.count() == before
