@@ -7,7 +7,7 @@ VENDOR := kartoteka/web/assets/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install assets messages migrate test test-sqlite test-postgres lint format clean
+.PHONY: run install assets messages migrate test test-sqlite test-postgres lint format clean bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,13 +51,20 @@ test: install
 test-sqlite: install
 	$(BIN)/python -m pytest -q
 
+# Benchmark (not part of `make test`): generates a data set in bench/data-<db>/ (PostgreSQL:
+# the database kartoteka_bench), measures through a live server, writes bench/results/ and
+# docs/performance.md. `make bench SCALE=full` for the reference scale;
+# `DATABASE_URL=postgres://postgres@127.0.0.1:5432/kartoteka_bench make bench` for PostgreSQL.
+bench: install
+	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check kartoteka tests scripts conftest.py
-	$(BIN)/ruff format --check kartoteka tests scripts conftest.py
+	$(BIN)/ruff check kartoteka tests scripts bench conftest.py
+	$(BIN)/ruff format --check kartoteka tests scripts bench conftest.py
 
 format: $(BIN)/.installed
-	$(BIN)/ruff format kartoteka tests scripts conftest.py
-	$(BIN)/ruff check --fix kartoteka tests scripts conftest.py
+	$(BIN)/ruff format kartoteka tests scripts bench conftest.py
+	$(BIN)/ruff check --fix kartoteka tests scripts bench conftest.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
