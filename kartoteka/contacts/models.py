@@ -25,6 +25,8 @@ class Company(EntityModel):
             models.Index(fields=["name", "id"], name="company_name"),
             models.Index(fields=["owner", "name", "id"], name="company_owner_name"),
             models.Index(fields=["-created_at", "-id"], name="company_created"),
+            # the default list order within the "own" scope
+            models.Index(fields=["owner", "-created_at", "-id"], name="company_owner_created"),
         ]
 
     def __str__(self) -> str:
@@ -57,6 +59,7 @@ class Contact(EntityModel):
             models.Index(fields=["owner", "last_name", "id"], name="contact_owner_name"),
             models.Index(fields=["company", "last_name"], name="contact_company"),
             models.Index(fields=["-created_at", "-id"], name="contact_created"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="contact_owner_created"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.timeline.models import Activity
 
-from . import events, permissions, search
+from . import events, maintenance, permissions, search
 from .fields import FieldType, InputErrors, validate_input
 from .jsonvalue import custom_value
 from .models import ContactPoint, SearchEntry
@@ -177,6 +177,7 @@ def bulk_create_records(
             result.created += len(created)
             result.ids.extend(created)
     result.errors.sort(key=lambda item: item[0])
+    maintenance.after_bulk_load(result.created)
     return result
 
 

@@ -19,6 +19,9 @@ class Record(EntityModel):
             models.Index(fields=["entity_type", "name", "id"], name="record_type_name"),
             models.Index(fields=["entity_type", "owner", "id"], name="record_type_owner"),
             models.Index(fields=["entity_type", "-created_at", "id"], name="record_type_created"),
+            models.Index(
+                fields=["entity_type", "owner", "-created_at", "-id"], name="record_owner_created"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,3 +35,28 @@ def test_a_deep_page_is_an_index_range(admin_user, registry, make, sort):
         assert "SEARCH" in plan and "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
     else:
         assert "Index Cond: (ROW(" in plan and "Sort" not in plan.split("\n")[1], plan
+
+
+@pytest.mark.django_db
+def test_statistics_are_gathered_on_sqlite(registry):
+    from kartoteka.platform import maintenance
+
+    refreshed = maintenance.refresh_statistics()
+    if connection.vendor != "sqlite":
+        assert refreshed is False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db
+def test_own_scope_list_reads_the_owner_index(manager, registry, make):
+    spec = registry.get("contact")
+    for index in range(8):
+        make("contact", actor=manager, last_name=f"Mine {index}")
+    from kartoteka.platform import maintenance
+
+    maintenance.refresh_statistics()
+    plan = _plan_of_list_query(spec, manager, {"limit": "5"})
+    assert "contact_owner_created" in plan, plan
