@@ -57,6 +57,9 @@ def main() -> None:
             raise SystemExit("bench: --skip-load needs a database kept by an earlier --keep run")
         environment.migrate(target)  # the code may have moved on since the data was kept
         environment.configure_django(target)
+        from kartoteka.platform import maintenance
+
+        maintenance.refresh_statistics()  # what a kept SQLite database gets nightly
         loaded = generate.Loaded(**json.loads(meta.read_text()))
     else:
         environment.reset(target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal
@@ -129,7 +130,7 @@ def as_text(spec: FieldSpec, value: Any, refs: References | None = None) -> str:
     if kind == FieldType.MONEY and isinstance(value, dict):
         return format_money(value)
     if kind == FieldType.NUMBER:
-        return format_decimal(value, locale=_locale())
+        return _decimal(value, _locale())
     if kind == FieldType.DATE:
         parsed = parse_date(str(value)) if not isinstance(value, dt.date) else value
         return formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else str(value)
@@ -178,7 +179,15 @@ def as_html(spec: FieldSpec, value: Any, refs: References | None = None) -> Safe
     return as_text(spec, value, refs)
 
 
+@lru_cache(maxsize=20_000)
+def _decimal(value, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=20_000)
 def _pretty_phone(value: str) -> str:
+    """+48221234567 → +48 22 123 45 67; cached, as lists show the same numbers page after
+    page and parsing costs more than the rest of a cell."""
     import phonenumbers
 
     try:
