@@ -110,3 +110,14 @@ def test_oversized_username_is_a_form_error(client, manager):
     response = attempt(client, "x" * 5000, "wrong")
     assert response.status_code == 200
     assert not signed_in(client)
+
+
+@pytest.mark.django_db
+def test_log_in_never_redirects_to_another_site(client, django_user_model):
+    django_user_model.objects.create_user(username="wanda", password="pw-wanda-123")
+    response = client.post(
+        "/accounts/login/?next=https://evil.example/",
+        {"username": "wanda", "password": "pw-wanda-123", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
