@@ -67,7 +67,46 @@ class BootstrapForm(forms.Form):
                 self.add_error(target, message)
 
 
-class EntityTypeForm(BootstrapForm):
+class TranslatedPairForm(BootstrapForm):
+    """A form with two translated texts per language, stored as
+    `labels[code] = {first: …, second: …}` (entity name and plural; relation labels)."""
+
+    pair: tuple[str, str]
+    pair_titles: tuple[Any, Any]  # lazy texts with %(language)s
+
+    def initial_translations(self, labels: dict) -> dict[str, str]:
+        initial = {}
+        for code, _name in translation_languages():
+            stored = (labels or {}).get(code) or {}
+            for part in self.pair:
+                initial[f"{part}_{code}"] = stored.get(part, "")
+        return initial
+
+    def add_translation_fields(self) -> None:
+        self.error_fields = {}
+        for code, name in translation_languages():
+            for part, title in zip(self.pair, self.pair_titles, strict=True):
+                self.fields[f"{part}_{code}"] = forms.CharField(
+                    label=title % {"language": name}, max_length=100, required=False
+                )
+                self.error_fields[f"labels.{code}.{part}"] = f"{part}_{code}"
+            self.error_fields[f"labels.{code}"] = f"{self.pair[0]}_{code}"
+
+    def translation_rows(self):
+        return [
+            tuple(self[f"{part}_{code}"] for part in self.pair)
+            for code, _name in translation_languages()
+        ]
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            code: {part: data[f"{part}_{code}"] for part in self.pair}
+            for code, _name in translation_languages()
+        }
+
+
+class EntityTypeForm(TranslatedPairForm):
     key = forms.CharField(
         label=_("Key"),
         max_length=50,
@@ -77,6 +116,8 @@ class EntityTypeForm(BootstrapForm):
     label = forms.CharField(label=_("Name"), max_length=100)
     label_plural = forms.CharField(label=_("Plural name"), max_length=100)
     icon = forms.ChoiceField(label=_("Icon"), choices=[(icon, icon) for icon in services.ICONS])
+    pair = ("label", "plural")
+    pair_titles = (_("Name (%(language)s)"), _("Plural name (%(language)s)"))
 
     def __init__(self, *args, instance=None, **kwargs):
         self.instance = instance
@@ -85,38 +126,15 @@ class EntityTypeForm(BootstrapForm):
                 "label": instance.label,
                 "label_plural": instance.label_plural,
                 "icon": instance.icon,
+                **self.initial_translations(instance.labels),
             }
-            for code, _name in translation_languages():
-                pair = instance.labels.get(code) or {}
-                initial[f"label_{code}"] = pair.get("label", "")
-                initial[f"plural_{code}"] = pair.get("plural", "")
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
 
     def add_fields(self) -> None:
         if self.instance is not None:
             del self.fields["key"]
-        self.error_fields = {}
-        for code, name in translation_languages():
-            self.fields[f"label_{code}"] = forms.CharField(
-                label=_("Name (%(language)s)") % {"language": name},
-                max_length=100,
-                required=False,
-            )
-            self.fields[f"plural_{code}"] = forms.CharField(
-                label=_("Plural name (%(language)s)") % {"language": name},
-                max_length=100,
-                required=False,
-            )
-            self.error_fields[f"labels.{code}"] = f"label_{code}"
-            self.error_fields[f"labels.{code}.label"] = f"label_{code}"
-            self.error_fields[f"labels.{code}.plural"] = f"plural_{code}"
-
-    def translation_rows(self):
-        return [
-            (self[f"label_{code}"], self[f"plural_{code}"])
-            for code, _name in translation_languages()
-        ]
+        self.add_translation_fields()
 
     def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -124,10 +142,7 @@ class EntityTypeForm(BootstrapForm):
             "label": data["label"],
             "label_plural": data["label_plural"],
             "icon": data["icon"],
-            "labels": {
-                code: {"label": data[f"label_{code}"], "plural": data[f"plural_{code}"]}
-                for code, _name in translation_languages()
-            },
+            "labels": self.translations(),
         }
         if self.instance is None:
             result["key"] = data["key"]
@@ -306,7 +321,7 @@ def _parse_default(field_type: str, text: str) -> Any:
     return text
 
 
-class RelationTypeForm(BootstrapForm):
+class RelationTypeForm(TranslatedPairForm):
     from_entity = forms.ChoiceField(label=_("From"))
     label = forms.CharField(
         label=_("Label on the “from” card"),
@@ -328,14 +343,20 @@ class RelationTypeForm(BootstrapForm):
     # Inputs only a new relation has; an existing one keeps its ends and cardinality.
     CREATE_ONLY = ("from_entity", "to_entity", "cardinality")
 
+    pair = ("label", "reverse")
+    pair_titles = (
+        _("Label on the “from” card (%(language)s)"),
+        _("Label on the “to” card (%(language)s)"),
+    )
+
     def __init__(self, *args, instance=None, **kwargs):
         self.instance = instance
         if instance is not None:
-            initial = {"label": instance.label, "reverse_label": instance.reverse_label}
-            for code, _name in translation_languages():
-                pair = (instance.labels or {}).get(code) or {}
-                initial[f"label_{code}"] = pair.get("label", "")
-                initial[f"reverse_{code}"] = pair.get("reverse", "")
+            initial = {
+                "label": instance.label,
+                "reverse_label": instance.reverse_label,
+                **self.initial_translations(instance.labels),
+            }
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
 
@@ -346,37 +367,14 @@ class RelationTypeForm(BootstrapForm):
         else:
             self.fields["from_entity"].choices = entity_choices()
             self.fields["to_entity"].choices = entity_choices()
-        self.error_fields = {}
-        for code, name in translation_languages():
-            self.fields[f"label_{code}"] = forms.CharField(
-                label=_("Label on the “from” card (%(language)s)") % {"language": name},
-                max_length=100,
-                required=False,
-            )
-            self.fields[f"reverse_{code}"] = forms.CharField(
-                label=_("Label on the “to” card (%(language)s)") % {"language": name},
-                max_length=100,
-                required=False,
-            )
-            self.error_fields[f"labels.{code}"] = f"label_{code}"
-            self.error_fields[f"labels.{code}.label"] = f"label_{code}"
-            self.error_fields[f"labels.{code}.reverse"] = f"reverse_{code}"
-
-    def translation_rows(self):
-        return [
-            (self[f"label_{code}"], self[f"reverse_{code}"])
-            for code, _name in translation_languages()
-        ]
+        self.add_translation_fields()
 
     def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         result: dict[str, Any] = {
             "label": data["label"],
             "reverse_label": data["reverse_label"],
-            "labels": {
-                code: {"label": data[f"label_{code}"], "reverse": data[f"reverse_{code}"]}
-                for code, _name in translation_languages()
-            },
+            "labels": self.translations(),
         }
         if self.instance is None:
             for name in self.CREATE_ONLY:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -22,9 +21,8 @@ from django.utils.translation import gettext as _
 
 from kartoteka.timeline.models import Activity
 
-from . import events, maintenance, permissions, search
-from .fields import FieldType, InputErrors, validate_input
-from .jsonvalue import custom_value
+from . import checks, events, maintenance, permissions, search
+from .fields import InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
 from .registry import EntitySpec
 from .services import _contact_points, _set_value
@@ -53,74 +51,6 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _check_batch_references(entity: EntitySpec, cleaned: list[dict]) -> dict[int, dict]:
-    """Errors by row index for users and related records that do not exist."""
-    errors: dict[int, dict] = {}
-    for field_spec in entity.fields:
-        if field_spec.type not in (FieldType.USER, FieldType.RELATION):
-            continue
-        wanted = {row[field_spec.key] for row in cleaned if row.get(field_spec.key) is not None}
-        if not wanted:
-            continue
-        if field_spec.type == FieldType.USER:
-            found = set(
-                get_user_model()
-                .objects.filter(pk__in=wanted, is_active=True)
-                .values_list("pk", flat=True)
-            )
-            message = _("Choose an active user.")
-        else:
-            from .registry import registry
-
-            target = registry.find(field_spec.related_entity)
-            found = (
-                set(target.queryset().filter(pk__in=wanted).values_list("pk", flat=True))
-                if target
-                else set()
-            )
-            message = _("Choose an existing record you can see.")
-        for index, row in enumerate(cleaned):
-            value = row.get(field_spec.key)
-            if value is not None and value not in found:
-                errors.setdefault(index, {}).setdefault(field_spec.key, []).append(message)
-    return errors
-
-
-def _check_batch_unique(entity: EntitySpec, cleaned: list[dict], errors: dict) -> None:
-    for field_spec in entity.fields:
-        if not field_spec.unique:
-            continue
-        seen: dict[Any, int] = {}
-        for index, row in enumerate(cleaned):
-            value = row.get(field_spec.key)
-            if value in (None, "", []):
-                continue
-            if value in seen:
-                errors.setdefault(index, {}).setdefault(field_spec.key, []).append(
-                    _("Another record already has this value.")
-                )
-            seen.setdefault(value, index)
-        if not seen:
-            continue
-        qs = entity.queryset()
-        if field_spec.is_custom:
-            qs = qs.alias(_v=custom_value(field_spec.type, field_spec.key)).filter(
-                _v__in=list(seen)
-            )
-            taken = set(qs.values_list(custom_value(field_spec.type, field_spec.key), flat=True))
-        else:
-            taken = set(
-                qs.filter(**{f"{field_spec.attname}__in": list(seen)}).values_list(
-                    field_spec.attname, flat=True
-                )
-            )
-        for value in taken:
-            if value in seen:
-                errors.setdefault(seen[value], {}).setdefault(field_spec.key, []).append(
-                    _("Another record already has this value.")
-                )
-
-
 def bulk_create_records(
     entity: EntitySpec,
     user,
@@ -137,7 +67,6 @@ def bulk_create_records(
         permissions.require(user, entity.key, "create")
     result = BulkResult()
     actor = user if user is not None and user.is_authenticated else None
-    may_assign = actor is None or permissions.scope_for(actor, entity.key, "change") == "all"
     offset = 0
     for batch in _batches(rows, batch_size):
         prepared: list[tuple[int, dict, BulkRow]] = []
@@ -152,15 +81,9 @@ def bulk_create_records(
             except InputErrors as exc:
                 result.errors.append((offset + position, exc.errors))
                 continue
-            if not may_assign and clean.get("owner") not in (None, actor.pk):
-                result.errors.append(
-                    (offset + position, {"owner": [_("You may only assign records to yourself.")]})
-                )
-                continue
             prepared.append((offset + position, clean, row))
             cleaned.append(clean)
-        bad = _check_batch_references(entity, cleaned)
-        _check_batch_unique(entity, cleaned, bad)
+        bad = checks.check_rows(entity, actor, cleaned)
         for local_index in sorted(bad):
             result.errors.append((prepared[local_index][0], bad[local_index]))
         if all_or_nothing and result.errors:

@@ -13,7 +13,7 @@ import datetime as dt
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -105,7 +105,6 @@ class FieldSpec:
     sortable: bool = True
     editable: bool = True
     help_text: Any = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_custom(self) -> bool:

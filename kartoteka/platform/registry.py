@@ -105,7 +105,6 @@ OWNER_FIELD = FieldSpec(
 class Registry:
     def __init__(self) -> None:
         self._builtin: dict[str, EntitySpec] = {}
-        self._custom: dict[str, EntitySpec] = {}
         self._built: dict[str, EntitySpec] = {}
         self._relation_types: list = []
         self._version: int | None = None
@@ -196,7 +195,6 @@ class Registry:
                         "required_extra": frozenset(required.get(key, ())),
                     }
                 )
-            self._custom = custom
             self._built = built
             self._relation_types = list(RelationType.objects.all())
             self._entity_types = {et.key: et for et in EntityType.objects.all()}

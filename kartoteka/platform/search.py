@@ -75,11 +75,6 @@ def unindex_record(entity_key: str, object_id: int) -> None:
     SearchEntry.objects.filter(entity=entity_key, object_id=object_id).delete()
 
 
-def index_rows(rows: list[SearchEntry]) -> None:
-    """Bulk path for imports and generated data."""
-    SearchEntry.objects.bulk_create(rows, batch_size=2000)
-
-
 @dataclass
 class Hit:
     entity: str

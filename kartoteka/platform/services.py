@@ -12,14 +12,13 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.timeline.models import Activity
 
-from . import events, permissions, search
+from . import checks, events, permissions, search
 from .fields import FieldSpec, FieldType, InputErrors, validate_input
 from .jsonvalue import custom_value
 from .models import ContactPoint
@@ -65,74 +64,13 @@ def _set_value(obj, spec: FieldSpec, value: Any) -> None:
         setattr(obj, spec.key, value)
 
 
-def _check_references(entity: EntitySpec, user, clean: dict) -> None:
-    """Users must exist and be active; related records must exist and be visible."""
-    errors: dict[str, list[str]] = {}
-    user_ids = {
-        key: value
-        for key, value in clean.items()
-        if value is not None and (f := entity.field(key)) and f.type == FieldType.USER
-    }
-    if user_ids:
-        found = set(
-            get_user_model()
-            .objects.filter(pk__in=user_ids.values(), is_active=True)
-            .values_list("pk", flat=True)
-        )
-        for key, value in user_ids.items():
-            if value not in found:
-                errors.setdefault(key, []).append(_("Choose an active user."))
-    for key, value in clean.items():
-        field_spec = entity.field(key)
-        if value is None or field_spec is None or field_spec.type != FieldType.RELATION:
-            continue
-        target = registry.find(field_spec.related_entity)
-        visible = target is not None and (
-            permissions.restrict(target.queryset(), user, target.key).filter(pk=value).exists()
-            if user is not None
-            else target.queryset().filter(pk=value).exists()
-        )
-        if not visible:
-            errors.setdefault(key, []).append(_("Choose an existing record you can see."))
-    if errors:
-        raise InputErrors(errors)
-
-
-def _check_unique(entity: EntitySpec, clean: dict, exclude_pk: int | None) -> None:
-    errors: dict[str, list[str]] = {}
-    for key, value in clean.items():
-        field_spec = entity.field(key)
-        if not field_spec or not field_spec.unique or value in (None, "", []):
-            continue
-        if field_spec.is_custom:
-            qs = entity.queryset().alias(_value=custom_value(field_spec.type, key))
-            qs = qs.filter(_value=value)
-        else:
-            qs = entity.queryset().filter(**{field_spec.attname: value})
-        if exclude_pk:
-            qs = qs.exclude(pk=exclude_pk)
-        if qs.exists():
-            errors.setdefault(key, []).append(_("Another record already has this value."))
-    if errors:
-        raise InputErrors(errors)
-
-
-def _owner_rules(entity: EntitySpec, user, clean: dict, creating: bool) -> None:
-    """Who may set an owner: anyone with scope 'all' on change; others only themselves."""
-    if "owner" not in clean or user is None:
-        return
-    owner_id = clean["owner"]
-    if owner_id in (None, user.pk):
-        return
-    if permissions.scope_for(user, entity.key, "change") != "all":
-        raise InputErrors({"owner": [_("You may only assign records to yourself.")]})
-
-
 def validate(entity: EntitySpec, user, data: dict, *, partial: bool, instance=None) -> dict:
     clean = validate_input(entity.validator, entity.fields, data, partial=partial)
-    _check_references(entity, user, clean)
-    _check_unique(entity, clean, instance.pk if instance is not None else None)
-    _owner_rules(entity, user, clean, creating=instance is None)
+    errors = checks.check_rows(
+        entity, user, [clean], exclude_pk=instance.pk if instance is not None else None
+    )
+    if errors:
+        raise InputErrors(errors[0])
     return clean
 
 
@@ -470,12 +408,17 @@ def find_duplicates(entity: EntitySpec, data: dict, *, exclude_pk: int | None = 
             ).ratio()
             if ratio >= SIMILAR_NAME_RATIO:
                 found.setdefault((entity.key, object_id), {"reason": _("very similar name")})
-    results = []
-    for (key, pk), info in list(found.items())[:10]:
+    shown = list(found.items())[:10]
+    loaded: dict[tuple[str, int], Any] = {}
+    for key in {key for (key, _pk), _info in shown}:  # one query per entity, not per match
         spec = registry.find(key)
-        if spec is None:
-            continue
-        obj = spec.queryset().filter(pk=pk).first()
+        if spec is not None:
+            pks = [pk for (other, pk), _info in shown if other == key]
+            loaded.update(((key, obj.pk), obj) for obj in spec.queryset().filter(pk__in=pks))
+    results = []
+    for (key, pk), info in shown:
+        spec = registry.find(key)
+        obj = loaded.get((key, pk))
         if obj is None:
             continue
         results.append(

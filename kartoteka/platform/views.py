@@ -334,7 +334,7 @@ def create(request, key):
     if request.method == "POST":
         data = forms.parse(spec, request.POST)
         try:
-            clean = services.validate(spec, request.user, {**data}, partial=True)
+            clean = services.clean_input(spec, data)  # create_record checks the rest once
             if request.POST.get("confirm_duplicates") != "1":
                 duplicates = services.find_duplicates(spec, clean)
             if not duplicates:
