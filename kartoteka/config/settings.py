@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "kartoteka.records",
     "kartoteka.timeline",
     "kartoteka.contacts",
+    "kartoteka.sales",
+    "kartoteka.planner",
     "kartoteka.web",
 ]
 
@@ -68,7 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kartoteka.web.context.navigation",
+                "kartoteka.web.context.navigation_context",
             ],
         },
     },

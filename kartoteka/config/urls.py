@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("kartoteka.web.urls")),
     path("accounts/", include("kartoteka.accounts.urls")),
     path("settings/", include("kartoteka.customization.urls")),
+    path("sales/", include("kartoteka.sales.urls")),
+    path("planner/", include("kartoteka.planner.urls")),
     path("", include("kartoteka.platform.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

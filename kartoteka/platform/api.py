@@ -18,11 +18,15 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from kartoteka.customization.api import router as customization_router
+    from kartoteka.planner.api import router as planner_router
+    from kartoteka.sales.api import router as sales_router
 
     from .api_records import router as records_router
 
     api.add_router("", customization_router)
     api.add_router("", records_router)
+    api.add_router("", sales_router)
+    api.add_router("", planner_router)
 
 
 _mount()

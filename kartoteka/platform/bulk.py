@@ -81,6 +81,10 @@ def bulk_create_records(
             except InputErrors as exc:
                 result.errors.append((offset + position, exc.errors))
                 continue
+            rule_errors = entity.behaviour.check(actor, None, clean)
+            if rule_errors:
+                result.errors.append((offset + position, rule_errors))
+                continue
             prepared.append((offset + position, clean, row))
             cleaned.append(clean)
         bad = checks.check_rows(entity, actor, cleaned)
@@ -115,11 +119,13 @@ def _write_batch(entity: EntitySpec, actor, good: list[tuple[int, dict, BulkRow]
         obj.created_by = actor
         obj.created_at = row.created_at or now
         obj.updated_at = obj.created_at
+        entity.behaviour.before_save(actor, obj, [], True)
         objs.append(obj)
     with transaction.atomic():
         entity.model._default_manager.bulk_create(objs, batch_size=len(objs))
         if any(obj.pk is None for obj in objs):  # a database that returns no ids
             raise RuntimeError("bulk_create returned no primary keys")
+        entity.behaviour.after_bulk_create(actor, objs)
         for chunk in _batches(objs, 500):  # titles read the company: one query, not per row
             prefetch_related_objects(chunk, *entity.select_related)
         entries, points, activities = [], [], []

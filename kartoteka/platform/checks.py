@@ -92,6 +92,16 @@ def _check_owners(entity: EntitySpec, user, rows: list[dict], errors: RowErrors)
             _add(errors, index, "owner", _("You may only assign records to yourself."))
 
 
+def owner_change_error(entity: EntitySpec, user, current_owner_id, clean: dict) -> str:
+    """A record's owner keeps it: only those with scope 'all' on change reassign it (a
+    teammate may not take a colleague's client by naming themselves)."""
+    if "owner" not in clean or user is None or current_owner_id in (None, clean["owner"]):
+        return ""
+    if permissions.scope_for(user, entity.key, "change") == "all":
+        return ""
+    return _("Only a head of sales or an administrator can reassign this record.")
+
+
 def check_rows(
     entity: EntitySpec, user, rows: list[dict], *, exclude_pk: int | None = None
 ) -> RowErrors:

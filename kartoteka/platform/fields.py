@@ -328,11 +328,12 @@ def convert(spec: FieldSpec, value: Any) -> Any:
             return False
         raise _fail(_("Enter yes or no."))
     if kind == FieldType.CHOICE:
-        allowed = [choice for choice, _label in spec.choices]
+        # choices from a table (a deal's stage) have integer values; others are strings
+        allowed = {str(choice): choice for choice, _label in spec.choices}
         text = str(value).strip() if isinstance(value, str | int) else None
         if text not in allowed:
             raise _fail(_("“%(value)s” is not one of the choices.") % {"value": str(value)[:50]})
-        return text
+        return allowed[text]
     if kind == FieldType.EMAIL:
         return _as_email(value)
     if kind == FieldType.PHONE:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .behaviour import Behaviour
 from .fields import FieldSpec, FieldType, build_validator
 
 
@@ -41,6 +42,8 @@ class EntitySpec:
     order: int = 100
     custom_fields: list[FieldSpec] = field(default_factory=list)
     required_extra: frozenset[str] = frozenset()
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    list_actions: tuple[tuple[str, Any, str], ...] = ()  # (url name, label, icon) above lists
 
     @property
     def is_custom_entity(self) -> bool:
@@ -191,6 +194,7 @@ class Registry:
                 built[key] = EntitySpec(
                     **{
                         **{f: getattr(spec, f) for f in spec.__dataclass_fields__},
+                        "builtin_fields": spec.behaviour.prepare_fields(list(spec.builtin_fields)),
                         "custom_fields": definitions.get(key, []),
                         "required_extra": frozenset(required.get(key, ())),
                     }

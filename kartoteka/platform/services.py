@@ -69,8 +69,15 @@ def validate(entity: EntitySpec, user, data: dict, *, partial: bool, instance=No
     errors = checks.check_rows(
         entity, user, [clean], exclude_pk=instance.pk if instance is not None else None
     )
-    if errors:
-        raise InputErrors(errors[0])
+    row_errors = dict(errors.get(0, {}))
+    if instance is not None and not row_errors.get("owner"):
+        message = checks.owner_change_error(entity, user, instance.owner_id, clean)
+        if message:
+            row_errors["owner"] = [message]
+    if not row_errors:
+        row_errors = entity.behaviour.check(user, instance, clean)
+    if row_errors:
+        raise InputErrors(row_errors)
     return clean
 
 
@@ -201,9 +208,11 @@ def create_record(entity: EntitySpec, user, data: dict, *, check_permission: boo
         _set_value(obj, entity.field(key), value)
     obj.created_by = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
+        entity.behaviour.before_save(user, obj, [], True)
         obj.save()
         reindex(entity, obj)
         record_activity(entity.key, obj.pk, Activity.Kind.CREATED, user)
+        entity.behaviour.after_save(user, obj, [], True)
         events.emit("record.created", entity=entity.key, id=obj.pk)
     return obj
 
@@ -232,6 +241,7 @@ def update_record(
             _set_value(locked, entity.field(key), value)
         locked.version += 1
         locked.updated_at = timezone.now()
+        entity.behaviour.before_save(user, locked, changes, False)
         locked.save()
         reindex(entity, locked)
         owner_change = [c for c in changes if c["field"] == "owner"]
@@ -248,6 +258,7 @@ def update_record(
             record_activity(
                 entity.key, locked.pk, Activity.Kind.CHANGED, user, payload={"changes": others}
             )
+        entity.behaviour.after_save(user, locked, changes, False)
         events.emit(
             "record.updated", entity=entity.key, id=locked.pk, fields=[c["field"] for c in changes]
         )

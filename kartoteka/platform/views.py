@@ -21,7 +21,7 @@ from kartoteka.customization.models import SavedView
 from kartoteka.records.models import Link
 from kartoteka.timeline.models import Activity
 
-from . import forms, permissions, search, services
+from . import cards, forms, permissions, search, services
 from .api_records import timeline_page
 from .fields import FieldType, InputErrors
 from .listing import MAX_ID, ListQuery
@@ -203,6 +203,7 @@ def _card_context(request, spec, obj, entries, next_cursor):
         )
     link_groups = related_links(request.user, spec, obj)
     return {
+        "panels": cards.render_panels(request, spec, obj),
         "entity": spec,
         "obj": obj,
         "title": spec.title(obj),

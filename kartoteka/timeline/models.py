@@ -21,6 +21,12 @@ class Activity(models.Model):
         UNLINKED = "unlinked", _("Unlinked")
         MERGED = "merged", _("Merged")
         DELETED = "deleted", _("Deleted")
+        STAGE_CHANGED = "stage_changed", _("Stage changed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ENQUIRY = "enquiry", _("Enquiry")
+        CONVERTED = "converted", _("Converted")
+        TASK = "task", _("Task planned")
+        TASK_DONE = "task_done", _("Task done")
 
     USER_KINDS = (Kind.NOTE, Kind.CALL, Kind.EMAIL, Kind.MEETING)
 

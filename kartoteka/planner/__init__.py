@@ -1,0 +1,1 @@
+"""Tasks (the next step on any record), reminders, the calendar, notifications and digests."""

@@ -1,0 +1,1 @@
+"""Leads, deals, pipelines and stages, products and line items, currencies, capture forms."""

@@ -1,0 +1,1 @@
+"""Registers Lead, Deal and Product with the entity registry."""

@@ -1,0 +1,1 @@
+"""Hooks into the platform: card panels, navigation, subscribers."""
