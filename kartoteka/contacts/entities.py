@@ -82,8 +82,10 @@ contact = registry.register(
         label_plural=_("Contacts"),
         icon="person",
         builtin_fields=[
-            _column("first_name", _("First name"), FieldType.TEXT, order=0),
-            _column("last_name", _("Last name"), FieldType.TEXT, required=True, order=1),
+            _column("first_name", _("First name"), FieldType.TEXT, max_length=100, order=0),
+            _column(
+                "last_name", _("Last name"), FieldType.TEXT, max_length=100, required=True, order=1
+            ),
             FieldSpec(
                 key="company",
                 label=_("Company"),
@@ -92,7 +94,7 @@ contact = registry.register(
                 related_entity="company",
                 order=5,
             ),
-            _column("position", _("Position"), FieldType.TEXT, order=7),
+            _column("position", _("Position"), FieldType.TEXT, max_length=100, order=7),
             _column(
                 "phones", _("Phones"), FieldType.PHONE, multiple=True, order=10, sortable=False
             ),

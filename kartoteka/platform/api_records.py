@@ -29,7 +29,7 @@ from pydantic import ConfigDict, Field
 from kartoteka.records.models import Link
 from kartoteka.timeline.models import Activity
 
-from . import permissions, search, services
+from . import ownership, permissions, search, services
 from .fields import InputErrors
 from .listing import ListQuery, decode_cursor, encode_cursor
 from .registry import EntitySpec, registry
@@ -128,6 +128,21 @@ class MergeIn(Schema):
     choices: dict[str, str] = {}
 
 
+class AttachedRecord(Schema):
+    entity: str
+    id: int
+    title: str
+    owner: int | None
+    owner_name: str
+    reason: str
+
+
+class AttachedOut(Schema):
+    attached_to: AttachedRecord
+    activity: int
+    message: str
+
+
 class ErrorOut(Schema):
     error: dict[str, Any]
 
@@ -187,13 +202,41 @@ def list_records(request, key: str):
 
 @router.post(
     "/entities/{key}/records",
-    response={201: dict[str, Any], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: AttachedOut,
+        201: dict[str, Any],
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Create a record",
+    description="201 with the new record. For a lead, contact or company that another user "
+    "already owns (same email or phone, or same name at the same company) nothing is created: "
+    "the answer is 200 with `attached_to` naming the existing record and its owner, whose card "
+    "now shows the enquiry.",
 )
 def create_record(request, key: str, payload: dict[str, Any] = Body(...)):
     spec = entity_or_404(key)
     payload.pop("version", None)
-    obj = services.create_record(spec, request.user, payload)
+    try:
+        obj = services.create_record(spec, request.user, payload, channel="api")
+    except ownership.AttachedToExisting as exc:
+        match = exc.match
+        return Status(
+            200,
+            {
+                "attached_to": {
+                    "entity": match.spec.key,
+                    "id": match.obj.pk,
+                    "title": match.spec.title(match.obj),
+                    "owner": match.obj.owner_id,
+                    "owner_name": match.owner_name,
+                    "reason": match.reason,
+                },
+                "activity": exc.activity.pk,
+                "message": exc.message,
+            },
+        )
     return Status(201, serialize(spec, spec.queryset().get(pk=obj.pk)))
 
 

@@ -28,5 +28,12 @@ class Behaviour:
     def after_save(self, user, obj, changes: list[dict], created: bool) -> None:
         """Follow-ups inside the write transaction (history rows, timeline entries)."""
 
+    def flags(self) -> dict[str, Any]:
+        """Named filters lists offer beside the field filters (`?flag=stale`): name → label."""
+        return {}
+
+    def apply_flag(self, qs, name: str, user):
+        return qs
+
     def after_bulk_create(self, user, objs: list) -> None:
         """The bulk path's `after_save`: one batch of new records, written in one go."""

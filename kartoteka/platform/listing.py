@@ -67,6 +67,7 @@ class ListQuery:
     columns: list[str] = field(default_factory=list)
     cursor: str = ""
     limit: int = PAGE_SIZE
+    flags: list[str] = field(default_factory=list)  # the entity's named filters ("stale")
 
     @classmethod
     def from_params(cls, entity: EntitySpec, params, *, strict: bool = False) -> ListQuery:
@@ -94,6 +95,11 @@ class ListQuery:
                 values = [v for v in getlist(key) if v not in ("", None)]
                 if values:
                     filters[name] = values
+            elif key == "flag":
+                known = entity.behaviour.flags()
+                for value in getlist(key):
+                    if value not in known:
+                        errors.setdefault(key, []).append(_("Unknown filter."))
             elif strict and key not in ("q", "sort", "columns", "cursor", "limit", "view"):
                 errors.setdefault(key, []).append(_("Unknown parameter."))
         sort = params.get("sort", "") or ""
@@ -124,6 +130,9 @@ class ListQuery:
             columns=columns,
             cursor=params.get("cursor", "") or "",
             limit=limit,
+            flags=[v for v in getlist("flag") if v in entity.behaviour.flags()]
+            if "flag" in params
+            else [],
         )
 
     def as_params(self) -> dict[str, Any]:
@@ -136,6 +145,8 @@ class ListQuery:
             params["columns"] = ",".join(self.columns)
         for key, values in self.filters.items():
             params[f"f.{key}"] = values
+        if self.flags:
+            params["flag"] = list(self.flags)
         return params
 
     @property
@@ -157,6 +168,8 @@ class ListQuery:
             ids = search.matching_ids(user, self.entity, self.q)
             if ids is not None:
                 qs = qs.filter(pk__in=ids)
+        for flag in self.flags:
+            qs = self.entity.behaviour.apply_flag(qs, flag, user)
         for name, values in self.filters.items():
             field_key, _dot, op = name.partition(".")
             condition = self._filter_q(self.entity.field(field_key), op, values, user)

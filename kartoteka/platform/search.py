@@ -131,7 +131,7 @@ def search(user, query: str, *, entity: str | None = None, limit: int = 20) -> l
         args = [tsquery, *params, tsquery, limit]
     else:
         match = " ".join(f'"{term}"*' for term in terms)
-        sql = (
+        sql = (  # noqa: S608
             "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "  # noqa: S608
             "JOIN platform_searchentry s ON s.id = f.rowid "
             "WHERE platform_search_fts MATCH %s AND " + where + " "
@@ -186,6 +186,33 @@ def title_candidates(entity_key: str, terms: list[str], limit: int = 100) -> lis
             "WHERE platform_search_fts MATCH %s AND s.entity = %s LIMIT %s"
         )
         args = [" OR ".join(f'"{stem}"*' for stem in stems), entity_key, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+
+
+def entries_with_all_terms(
+    entity_keys: tuple[str, ...], terms: list[str], limit: int = 50
+) -> list[tuple[str, int, str, str]]:
+    """(entity, id, title, subtitle) of records whose document holds every term as a whole
+    word — the candidates for an exact name comparison, found through the index."""
+    if not terms:
+        return []
+    placeholders = ", ".join(["%s"] * len(entity_keys))
+    if connection.vendor == "postgresql":
+        # placeholders is only "%s, %s…"
+        sql = (
+            "SELECT entity, object_id, title, subtitle FROM platform_searchentry "  # noqa: S608
+            f"WHERE entity IN ({placeholders}) AND tsv @@ to_tsquery('simple', %s) LIMIT %s"
+        )
+        args = [*entity_keys, " & ".join(f"'{term}'" for term in terms), limit]
+    else:
+        sql = (
+            "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "  # noqa: S608
+            "JOIN platform_searchentry s ON s.id = f.rowid "
+            f"WHERE platform_search_fts MATCH %s AND s.entity IN ({placeholders}) LIMIT %s"
+        )
+        args = [" ".join(f'"{term}"' for term in terms), *entity_keys, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return list(cursor.fetchall())

@@ -9,7 +9,9 @@ they never save domain objects themselves. Domain apps wrap them (`contacts/serv
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.timeline.models import Activity
 
-from . import checks, events, permissions, search
+from . import checks, events, ownership, permissions, search
 from .fields import FieldSpec, FieldType, InputErrors, validate_input
 from .jsonvalue import custom_value
 from .models import ContactPoint
@@ -180,11 +182,23 @@ def add_activity(entity: EntitySpec, user, obj, data: dict) -> Activity:
     return activity
 
 
+def _plain(value: Any) -> Any:
+    """A column's value as the validator would give it (Decimal → number, date → ISO text),
+    so a comparison with clean input sees real changes only and the timeline stores JSON."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def _changes(entity: EntitySpec, obj, clean: dict) -> list[dict]:
     changes = []
     for key, new in clean.items():
         field_spec = entity.field(key)
-        old = get_value(obj, field_spec)
+        old = _plain(get_value(obj, field_spec))
         if (old in (None, "", [])) and (new in (None, "", [])):
             continue
         if old != new:
@@ -195,13 +209,30 @@ def _changes(entity: EntitySpec, obj, clean: dict) -> list[dict]:
 # -- create, update, delete ----------------------------------------------------------------
 
 
-def create_record(entity: EntitySpec, user, data: dict, *, check_permission: bool = True):
+def create_record(
+    entity: EntitySpec,
+    user,
+    data: dict,
+    *,
+    check_permission: bool = True,
+    claim: bool = True,
+    channel: str = "",
+):
+    """Create a record. A client someone else already owns is not created again (see
+    `ownership`): the enquiry goes onto the existing card and `AttachedToExisting` tells
+    the caller where (`claim=False` skips this, for imports with their own key)."""
     if check_permission:
         permissions.require(user, entity.key, "create")
     data = dict(data)
     if "owner" not in data and user is not None:
         data["owner"] = user.pk
     clean = validate(entity, user, data, partial=False)
+    if claim:
+        match = ownership.claimed_match(entity, user, clean)
+        if match is not None:
+            with transaction.atomic():
+                activity = ownership.attach_enquiry(entity, user, clean, match, channel)
+            raise ownership.AttachedToExisting(match, activity)
     obj = entity.new_instance()
     obj.custom = {}
     for key, value in clean.items():

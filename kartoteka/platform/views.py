@@ -21,7 +21,7 @@ from kartoteka.customization.models import SavedView
 from kartoteka.records.models import Link
 from kartoteka.timeline.models import Activity
 
-from . import cards, forms, permissions, search, services
+from . import cards, forms, ownership, permissions, search, services
 from .api_records import timeline_page
 from .fields import FieldType, InputErrors
 from .listing import MAX_ID, ListQuery
@@ -113,6 +113,7 @@ def entity_list(request, key):
         "saved_views": saved_views,
         "active_view": active_view,
         "filter_fields": [f for f in spec.fields if f.filterable and f.type != FieldType.LONGTEXT],
+        "entity_flags": list(spec.behaviour.flags().items()),
         "all_fields": [f for f in spec.fields],
         "current_params": urlencode(query.as_params(), doseq=True),
         "can_create": permissions.can(request.user, spec.key, "create"),
@@ -336,10 +337,11 @@ def create(request, key):
         data = forms.parse(spec, request.POST)
         try:
             clean = services.clean_input(spec, data)  # create_record checks the rest once
-            if request.POST.get("confirm_duplicates") != "1":
+            claimed = ownership.claimed_match(spec, request.user, clean)
+            if request.POST.get("confirm_duplicates") != "1" and claimed is None:
                 duplicates = services.find_duplicates(spec, clean)
             if not duplicates:
-                obj = services.create_record(spec, request.user, data)
+                obj = services.create_record(spec, request.user, data, channel="manual")
                 messages.success(
                     request,
                     _("%(entity)s “%(title)s” created.")
@@ -350,6 +352,13 @@ def create(request, key):
                 return redirect(spec.card_url(obj.pk))
         except InputErrors as exc:
             errors = exc.errors
+        except ownership.AttachedToExisting as exc:
+            messages.warning(request, exc.message)
+            match = exc.match
+            visible = permissions.restrict(match.spec.queryset(), request.user, match.spec.key)
+            if visible.filter(pk=match.obj.pk).exists():
+                return redirect(match.spec.card_url(match.obj.pk))
+            return redirect(spec.list_url())
         values = data
     else:
         values = {f.key: f.default for f in spec.fields if f.default is not None}

@@ -63,7 +63,7 @@ def test_filter_save_view_and_bulk_delete(page, people, make):
     expect(page.locator("#list-rows")).to_contain_text("Logistics Co")
 
 
-def test_duplicate_warning_names_the_owner(page, people, make):
+def test_a_client_someone_owns_is_not_created_again(page, people, make):
     _admin, owner = people
     make("contact", first_name="Jan", last_name="Kowalski", phones="+48 601 234 567", owner=owner)
     log_in(page, "ada", "correct horse battery")
@@ -72,9 +72,9 @@ def test_duplicate_warning_names_the_owner(page, people, make):
     page.fill("#id_last_name", "Kowalsky")
     page.fill("#id_phones", "+48 601-234-567")
     page.get_by_role("button", name="Create", exact=True).click()
-    warning = page.locator("#duplicates")
-    expect(warning).to_contain_text("Jan Kowalski")
-    expect(warning).to_contain_text("Olek Nowak")
-    shot(page, "duplicate-warning")
-    page.get_by_role("button", name="Create anyway").click()
-    expect(page.locator("#card-title")).to_have_text("Janek Kowalsky")
+    expect(page.locator(".alert[role=alert]")).to_contain_text(
+        "Olek Nowak already works with this client"
+    )
+    expect(page.locator("#card-title")).to_have_text("Jan Kowalski")
+    expect(page.locator("#timeline-box")).to_contain_text("Janek")
+    shot(page, "client-owned-elsewhere")

@@ -69,6 +69,9 @@ def load(plan: Plan) -> Summary:
                     )  # fmt: skip
                     entries += 1
             _backdate(spec, objs, [planned.created_at for planned in planned_records])
+        from kartoteka.sales.demo import load_sales
+
+        load_sales(users, companies, contacts)
     return Summary(
         users=list(users.values()),
         teams=len(plan.pack.teams),

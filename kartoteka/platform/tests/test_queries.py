@@ -53,9 +53,9 @@ def companies_and_contacts(make, manager, django_user_model, teams):
                 "contact",
                 owner,
                 first_name="Jan",
-                last_name=f"Nowak {i}",
+                last_name=f"Nowak {created[0]}",
                 company=company.pk,
-                phones="+48 22 123 45 67",
+                phones=f"+48 22 {1000000 + created[0]}",  # clients of others are not re-created
                 owner=owner,
             )
 
@@ -99,9 +99,13 @@ def busy_company(make, head, manager, colleague, works_at):
     company = make("company", head, name="Acme", owner=head)
     spec = registry.get("company")
 
+    added = [0]
+
     def grow(n: int) -> None:
         nonlocal company
-        for i in range(n):
+        for _ in range(n):
+            added[0] += 1
+            i = added[0]
             services.add_activity(spec, head, company, {"kind": "call", "body": f"Call {i}"})
             new_owner = colleague if company.owner_id == manager.pk else manager
             company = services.update_record(spec, head, company, {"owner": new_owner.pk})

@@ -168,10 +168,10 @@ def test_anonymous_visitor_is_sent_to_log_in(client):
         ({"phones": "+48 (22) 123-45-67"}, "same phone +48221234567"),
     ],
 )
-def test_duplicate_email_or_phone_warns_who_owns_it_and_confirming_creates(
+def test_a_colleagues_client_is_not_created_again_the_enquiry_lands_on_their_card(
     client, manager, colleague, make, values, reason
 ):
-    make(
+    acme = make(
         "company",
         colleague,
         name="Acme Trading",
@@ -182,19 +182,29 @@ def test_duplicate_email_or_phone_warns_who_owns_it_and_confirming_creates(
     client.force_login(manager)
     form = company_form(name="ACME Poland", owner=manager.pk, **values)
 
+    response = client.post("/e/company/new/", form, follow=True)
+
+    page = response.content.decode()
+    assert "Boris" in page and "already works with this client" in page
+    assert reason in page
+    assert Company.objects.count() == 1
+    assert Company.objects.get().owner == colleague
+    enquiry = Activity.objects.get(entity="company", object_id=acme.pk, kind="enquiry")
+    assert "ACME Poland" in enquiry.body and enquiry.actor == manager
+
+
+def test_ones_own_duplicate_warns_and_confirming_creates(client, manager, make):
+    make("company", manager, name="Acme Trading", emails="info@acme.example", owner=manager)
+    client.force_login(manager)
+    form = company_form(name="ACME Poland", owner=manager.pk, emails="info@acme.example")
+
     warned = client.post("/e/company/new/", form)
 
-    assert warned.status_code == 200
     page = warned.content.decode()
-    assert 'id="duplicates"' in page
-    assert "Acme Trading" in page
-    assert reason in page
-    assert "owned by Boris" in page
+    assert 'id="duplicates"' in page and "Acme Trading" in page
     assert 'name="confirm_duplicates" value="1"' in page
     assert Company.objects.count() == 1
-
     confirmed = client.post("/e/company/new/", {**form, "confirm_duplicates": "1"})
-
     assert confirmed.status_code == 302
     assert Company.objects.filter(name="ACME Poland", owner=manager).exists()
 
