@@ -84,7 +84,7 @@ def serialize_activity(activity: Activity) -> dict[str, Any]:
     }
 
 
-def _version_of(request, payload: dict) -> int:
+def version_of(request, payload: dict) -> int:
     raw = payload.pop("version", None)
     if raw is None:
         raw = request.headers.get("If-Match", "").strip('"') or None
@@ -258,7 +258,7 @@ def read_record(request, key: str, pk: int):
 def update_record(request, key: str, pk: int, payload: dict[str, Any] = Body(...)):
     spec = entity_or_404(key)
     obj = visible_or_404(request.user, spec, pk, "change")
-    version = _version_of(request, payload)
+    version = version_of(request, payload)
     obj = services.update_record(spec, request.user, obj, payload, version=version)
     return serialize(spec, spec.queryset().get(pk=obj.pk))
 

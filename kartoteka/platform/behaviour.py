@@ -28,6 +28,11 @@ class Behaviour:
     def after_save(self, user, obj, changes: list[dict], created: bool) -> None:
         """Follow-ups inside the write transaction (history rows, timeline entries)."""
 
+    def needs_next_step(self, obj) -> bool:
+        """Whether a record without an open task is flagged "no next step" (an open lead or
+        deal is; a company is not)."""
+        return False
+
     def flags(self) -> dict[str, Any]:
         """Named filters lists offer beside the field filters (`?flag=stale`): name → label."""
         return {}

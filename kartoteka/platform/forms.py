@@ -83,7 +83,7 @@ WIDGETS = {
 }
 
 
-def _user_options() -> list[tuple[str, str]]:
+def user_options() -> list[tuple[str, str]]:
     return [
         (str(user.pk), str(user))
         for user in get_user_model()
@@ -115,7 +115,7 @@ def bind(
             widget = "text"
         options = None
         if widget == "user":
-            users = users if users is not None else _user_options()
+            users = users if users is not None else user_options()
             options = users
         value = values.get(spec.key)
         display = ""

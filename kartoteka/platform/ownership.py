@@ -146,7 +146,14 @@ def enquiry_text(entity: EntitySpec, clean: dict) -> str:
     return "\n".join(lines)
 
 
-def attach_enquiry(entity: EntitySpec, user, clean: dict, match: Match, channel: str = ""):
+def attach_enquiry(
+    entity: EntitySpec,
+    user,
+    clean: dict,
+    match: Match,
+    channel: str = "",
+    attributes: dict | None = None,
+):
     """Record the enquiry on the existing card and tell its owner; returns the activity."""
     from kartoteka.timeline.models import Activity
 
@@ -162,7 +169,12 @@ def attach_enquiry(entity: EntitySpec, user, clean: dict, match: Match, channel:
         user,
         summary=(body.splitlines() or [""])[0][:200],
         body=body,
-        payload={"entity": entity.key, "channel": channel, "by": creator},
+        payload={
+            "entity": entity.key,
+            "channel": channel,
+            "by": creator,
+            **_plain_attributes(attributes),
+        },
     )
     events.emit(
         "enquiry.attached",
@@ -173,3 +185,14 @@ def attach_enquiry(entity: EntitySpec, user, clean: dict, match: Match, channel:
         by=user.pk if user is not None and user.is_authenticated else None,
     )
     return activity
+
+
+def _plain_attributes(attributes: dict | None) -> dict:
+    """What of the caller's attributes a JSON payload can keep (a web form by its id)."""
+    plain = {}
+    for name, value in (attributes or {}).items():
+        if hasattr(value, "pk"):
+            plain[f"{name}_id"] = value.pk
+        elif isinstance(value, str | int | float | bool | dict | list) or value is None:
+            plain[name] = value
+    return plain

@@ -112,11 +112,17 @@ class Registry:
         self._relation_types: list = []
         self._version: int | None = None
         self._lock = threading.RLock()
+        self._load_hooks: list[Callable[[], None]] = []
 
     def register(self, spec: EntitySpec) -> EntitySpec:
         self._builtin[spec.key] = spec
         self._version = None
         return spec
+
+    def on_load(self, hook: Callable[[], None]) -> None:
+        """Run `hook` each time the schema is (re)loaded, before the specs are built — for
+        settings tables the behaviours read (a deal's stages), loaded once per version."""
+        self._load_hooks.append(hook)
 
     @property
     def builtin_keys(self) -> set[str]:
@@ -158,6 +164,8 @@ class Registry:
         from kartoteka.records.models import Record
 
         with self._lock:
+            for hook in self._load_hooks:
+                hook()
             definitions: dict[str, list[FieldSpec]] = {}
             for definition in FieldDefinition.objects.all():
                 definitions.setdefault(definition.entity, []).append(field_spec_of(definition))

@@ -217,10 +217,15 @@ def create_record(
     check_permission: bool = True,
     claim: bool = True,
     channel: str = "",
+    attributes: dict[str, Any] | None = None,
 ):
     """Create a record. A client someone else already owns is not created again (see
     `ownership`): the enquiry goes onto the existing card and `AttachedToExisting` tells
-    the caller where (`claim=False` skips this, for imports with their own key)."""
+    the caller where (`claim=False` skips this, for imports with their own key).
+
+    `attributes` are model attributes the caller sets that are not fields people edit (a
+    lead's UTM parameters and web form); they are saved with the record, or kept in the
+    enquiry's payload when it lands on an existing card."""
     if check_permission:
         permissions.require(user, entity.key, "create")
     data = dict(data)
@@ -231,13 +236,15 @@ def create_record(
         match = ownership.claimed_match(entity, user, clean)
         if match is not None:
             with transaction.atomic():
-                activity = ownership.attach_enquiry(entity, user, clean, match, channel)
+                activity = ownership.attach_enquiry(entity, user, clean, match, channel, attributes)
             raise ownership.AttachedToExisting(match, activity)
     obj = entity.new_instance()
     obj.custom = {}
     for key, value in clean.items():
         _set_value(obj, entity.field(key), value)
     obj.created_by = user if user is not None and user.is_authenticated else None
+    for name, value in (attributes or {}).items():
+        setattr(obj, name, value)
     with transaction.atomic():
         entity.behaviour.before_save(user, obj, [], True)
         obj.save()

@@ -120,7 +120,7 @@ def entity_list(request, key):
         "can_change": permissions.can(request.user, spec.key, "change"),
         "can_delete": permissions.can(request.user, spec.key, "delete"),
         "can_export": permissions.can(request.user, spec.key, "export"),
-        "users": forms._user_options(),
+        "users": forms.user_options(),
         "filters": query.filters,
         "filter_titles": filter_titles,
     }
@@ -341,7 +341,10 @@ def create(request, key):
             if request.POST.get("confirm_duplicates") != "1" and claimed is None:
                 duplicates = services.find_duplicates(spec, clean)
             if not duplicates:
-                obj = services.create_record(spec, request.user, data, channel="manual")
+                # the look-up above is not repeated unless it found someone else's client
+                obj = services.create_record(
+                    spec, request.user, data, channel="manual", claim=claimed is not None
+                )
                 messages.success(
                     request,
                     _("%(entity)s “%(title)s” created.")

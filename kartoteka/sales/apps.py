@@ -8,4 +8,8 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from . import entities, integration  # noqa: F401  (registers Lead, Deal, Product)
+        from kartoteka.platform.registry import registry
+
+        from . import config, entities, integration  # noqa: F401  (registers Lead, Deal, Product)
+
+        registry.on_load(config.reload)

@@ -24,14 +24,6 @@ def _currency_choices() -> tuple:
     return tuple((code, code) for code in sorted(config.snapshot().currencies))
 
 
-def _reason_choices(kind: str) -> tuple:
-    return tuple(
-        (pk, config.label(name))
-        for pk, (reason_kind, name, _active) in config.snapshot().reasons.items()
-        if reason_kind == kind
-    )
-
-
 def _reason_error(kind: str, value, field_key: str) -> dict:
     reason = config.snapshot().reasons.get(value)
     if reason is None or reason[0] != kind or not reason[2]:
@@ -40,7 +32,7 @@ def _reason_error(kind: str, value, field_key: str) -> dict:
 
 
 def _no_next_step(qs, entity_key: str):
-    from .board import open_task_exists
+    from kartoteka.planner.services import open_task_exists
 
     return qs.filter(~open_task_exists(entity_key))
 
@@ -52,6 +44,9 @@ class DealBehaviour(Behaviour):
             "stale": _("Going stale"),
             "open": _("Open deals"),
         }
+
+    def needs_next_step(self, obj) -> bool:
+        return obj.closed_at is None
 
     def apply_flag(self, qs, name: str, user):
         from .board import stale_q
@@ -65,18 +60,23 @@ class DealBehaviour(Behaviour):
         return qs
 
     def prepare_fields(self, fields: list) -> list:
-        snap = config.reload()
+        snap = config.snapshot()
         several = len({s.pipeline_id for s in snap.stages.values()}) > 1
         stage_choices = tuple(
-            (s.pk, f"{config.label(s.pipeline_name)} · {s.label}" if several else s.label)
+            (
+                s.pk,
+                config.lazy_joined(s.pipeline_name, s.name)
+                if several
+                else config.lazy_label(s.name),
+            )
             for s in sorted(snap.stages.values(), key=lambda s: (s.pipeline_id, s.order, s.pk))
         )
-        pipeline_choices = tuple((pk, config.label(name)) for pk, name, _d in snap.pipelines)
+        pipeline_choices = tuple((pk, config.lazy_label(name)) for pk, name, _d in snap.pipelines)
         choices = {
             "stage": stage_choices,
             "lost_stage": stage_choices,
             "pipeline": pipeline_choices,
-            "lost_reason": _reason_choices("loss"),
+            "lost_reason": tuple(config.reasons("loss", active_only=False, lazy=True)),
             "currency": _currency_choices(),
         }
         return [replace(f, choices=choices[f.key]) if f.key in choices else f for f in fields]
@@ -158,6 +158,9 @@ class LeadBehaviour(Behaviour):
     def flags(self) -> dict:
         return {"no_next_step": _("No next step"), "open": _("Open leads")}
 
+    def needs_next_step(self, obj) -> bool:
+        return obj.is_open
+
     def apply_flag(self, qs, name: str, user):
         if name == "no_next_step":
             return _no_next_step(qs, "lead").filter(status__in=Lead.OPEN_STATUSES)
@@ -166,8 +169,7 @@ class LeadBehaviour(Behaviour):
         return qs
 
     def prepare_fields(self, fields: list) -> list:
-        config.reload()
-        reasons = _reason_choices("disqualification")
+        reasons = tuple(config.reasons("disqualification", active_only=False, lazy=True))
         return [
             replace(f, choices=reasons) if f.key == "disqualification_reason" else f for f in fields
         ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,15 +35,9 @@ class Column:
     next_cursor: str = ""
 
 
-def open_task_exists(entity_key: str):
-    from kartoteka.planner.models import Task
-
-    return Exists(
-        Task.objects.filter(entity=entity_key, object_id=OuterRef("pk"), done_at__isnull=True)
-    )
-
-
 def with_flags(qs: QuerySet, entity_key: str) -> QuerySet:
+    from kartoteka.planner.services import open_task_exists
+
     return qs.annotate(has_next_step=open_task_exists(entity_key))
 
 

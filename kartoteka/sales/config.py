@@ -12,39 +12,50 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 BUILTIN_NAMES = (
-    N_("Sales"),
-    N_("New"),
-    N_("Qualification"),
-    N_("Proposal"),
-    N_("Negotiation"),
-    N_("Won"),
-    N_("Lost"),
-    N_("Price too high"),
-    N_("Chose a competitor"),
-    N_("No budget"),
-    N_("No response"),
-    N_("Not a fit"),
-    N_("Spam"),
-    N_("Not our client"),
-    N_("Duplicate"),
-    N_("No need"),
-    N_("Could not reach"),
-    N_("Euro"),
-    N_("US dollar"),
-    N_("Polish zloty"),
-    N_("Russian rouble"),
-    N_("British pound"),
+    gettext_noop("Sales"),
+    gettext_noop("New"),
+    gettext_noop("Qualification"),
+    gettext_noop("Proposal"),
+    gettext_noop("Negotiation"),
+    gettext_noop("Won"),
+    gettext_noop("Lost"),
+    gettext_noop("Price too high"),
+    gettext_noop("Chose a competitor"),
+    gettext_noop("No budget"),
+    gettext_noop("No response"),
+    gettext_noop("Not a fit"),
+    gettext_noop("Spam"),
+    gettext_noop("Not our client"),
+    gettext_noop("Duplicate"),
+    gettext_noop("No need"),
+    gettext_noop("Could not reach"),
+    gettext_noop("Euro"),
+    gettext_noop("US dollar"),
+    gettext_noop("Polish zloty"),
+    gettext_noop("Russian rouble"),
+    gettext_noop("British pound"),
 )
 
 
 def label(name: str) -> str:
     return gettext(name) if name in BUILTIN_NAMES else name
+
+
+def _joined(*names: str) -> str:
+    return " · ".join(label(name) for name in names)
+
+
+# Choices are built once per schema version, in whatever language is active then; these
+# are translated each time they are shown.
+lazy_label = lazy(label, str)
+lazy_joined = lazy(_joined, str)
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,10 @@ def reload() -> Snapshot:
         _snapshot = Snapshot(
             stages=stages,
             pipelines=[(p.pk, p.name, p.is_default) for p in pipelines if p.active],
-            reasons={r.pk: (r.kind, r.name, r.active) for r in Reason.objects.all()},
+            reasons={
+                r.pk: (r.kind, r.name, r.active)
+                for r in Reason.objects.order_by("kind", "order", "id")
+            },
             currencies=currencies,
             base=base,
         )
@@ -119,6 +133,22 @@ def reload() -> Snapshot:
 
 def snapshot() -> Snapshot:
     return _snapshot if _snapshot is not None else reload()
+
+
+def reasons(kind: str, *, active_only: bool = True, lazy: bool = False) -> list[tuple[int, Any]]:
+    """(id, label) of the loss or disqualification reasons, in their order; `lazy` labels
+    for choices kept across requests."""
+    make = lazy_label if lazy else label
+    return [
+        (pk, make(name))
+        for pk, (reason_kind, name, active) in snapshot().reasons.items()
+        if reason_kind == kind and (active or not active_only)
+    ]
+
+
+def reason_label(pk: int | None) -> str:
+    found = snapshot().reasons.get(pk) if pk is not None else None
+    return label(found[1]) if found else ""
 
 
 def stage(pk: int | None) -> StageInfo | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from kartoteka.platform import services
 from kartoteka.platform.registry import registry
@@ -15,11 +16,24 @@ from kartoteka.platform.registry import registry
 from . import config
 from .models import Deal, Reason, StageChange
 
-PRODUCTS = ("CRM licence", "Onboarding", "Support plan", "Data migration", "Training day")
+PRODUCTS = (
+    gettext_noop("CRM licence"),
+    gettext_noop("Onboarding"),
+    gettext_noop("Support plan"),
+    gettext_noop("Data migration"),
+    gettext_noop("Training day"),
+)
+TASKS = (gettext_noop("Call back"), gettext_noop("Send the proposal"), gettext_noop("Meeting"))
 
 
 def load_sales(users: dict, companies: list, contacts: list, seed: int = 7) -> tuple[int, int]:
-    """Create deals and leads; returns (deals, leads)."""
+    """Create deals and leads in the demo's language; returns (deals, leads)."""
+    admin = next((u for u in users.values() if u.is_superuser), None)
+    with translation.override(admin.language if admin else None):
+        return _load(users, companies, contacts, seed)
+
+
+def _load(users: dict, companies: list, contacts: list, seed: int) -> tuple[int, int]:
     from kartoteka.planner.services import create_task
 
     rng = random.Random(seed)
@@ -45,7 +59,7 @@ def load_sales(users: dict, companies: list, contacts: list, seed: int = 7) -> t
         roll = rng.random()
         target = won if roll < 0.2 else lost if roll < 0.35 else rng.choice(open_stages)
         data = {
-            "name": f"{company.name}: {rng.choice(PRODUCTS)}",
+            "name": f"{company.name}: {gettext(rng.choice(PRODUCTS))}",
             "amount": str(rng.randrange(5, 400) * 100),
             "company": company.pk,
             "contact": people[0].pk if people[0] else None,
@@ -70,7 +84,7 @@ def load_sales(users: dict, companies: list, contacts: list, seed: int = 7) -> t
             create_task(
                 owner,
                 {
-                    "title": rng.choice(("Call back", "Send the proposal", "Meeting")),
+                    "title": gettext(rng.choice(TASKS)),
                     "kind": rng.choice(("call", "email", "meeting")),
                     "due_at": (now + dt.timedelta(days=rng.randrange(-3, 10), hours=2)).isoformat(),
                     "entity": "deal",
@@ -93,7 +107,7 @@ def load_sales(users: dict, companies: list, contacts: list, seed: int = 7) -> t
             "status": rng.choice(("new", "new", "in_work")),
             "channel": rng.choice(channels),
             "source": rng.choice(sources),
-            "interest": rng.choice(PRODUCTS),
+            "interest": gettext(rng.choice(PRODUCTS)),
             "owner": owner.pk,
         }
         services.create_record(lead_spec, admin, data, claim=False)

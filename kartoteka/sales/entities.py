@@ -23,6 +23,9 @@ CHANNELS = (
 )
 
 
+CONVERSION = _("Conversion")  # the card section of what a qualified lead became
+
+
 def _column(key, label, type_, **kwargs) -> FieldSpec:
     return FieldSpec(key=key, label=label, type=type_, storage="column", **kwargs)
 
@@ -108,7 +111,7 @@ lead = registry.register(
                 editable=False,
                 order=70,
                 show_in_list=False,
-                section="conversion",
+                section=CONVERSION,
             ),
             _fk(
                 "company",
@@ -118,7 +121,7 @@ lead = registry.register(
                 editable=False,
                 order=71,
                 show_in_list=False,
-                section="conversion",
+                section=CONVERSION,
             ),
             _fk(
                 "deal",
@@ -128,7 +131,7 @@ lead = registry.register(
                 editable=False,
                 order=72,
                 show_in_list=False,
-                section="conversion",
+                section=CONVERSION,
             ),
             OWNER_FIELD,
         ],

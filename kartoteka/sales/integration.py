@@ -11,7 +11,7 @@ from kartoteka.platform import cards, events, navigation, permissions
 from kartoteka.platform.registry import registry
 
 from . import board, config
-from .models import Deal, Lead
+from .models import Deal
 
 
 def _deal_panel(request, spec, deal):
@@ -19,57 +19,27 @@ def _deal_panel(request, spec, deal):
     if stage is None:
         return None
     now = timezone.now()
-    in_stage = (now - deal.stage_changed_at).days
-    end = deal.closed_at or now
-    items = list(deal.line_items.select_related("product"))
-    roles = list(deal.contact_roles.select_related("contact"))
-    has_next_step = board.open_task_exists("deal")
-    flagged = (
-        Deal.objects.filter(pk=deal.pk)
-        .annotate(_next=has_next_step)
-        .values_list("_next", flat=True)[0]
-    )
-    reasons = [
-        (pk, config.label(name))
-        for pk, (kind, name, active) in config.snapshot().reasons.items()
-        if kind == "loss" and active
-    ]
+    items = list(deal.line_items.all())
     return {
         "stage": stage,
         "stages": config.stages_of(deal.pipeline_id),
-        "days_in_stage": in_stage,
-        "cycle_days": (end - deal.created_at).days,
+        "days_in_stage": (now - deal.stage_changed_at).days,
+        "cycle_days": ((deal.closed_at or now) - deal.created_at).days,
         "items": items,
         "items_total": sum((item.total for item in items), 0),
-        "roles": roles,
-        "no_next_step": stage.is_open and not flagged,
+        "roles": list(deal.contact_roles.select_related("contact")),
         "stale": board.is_stale(deal, stage, now),
-        "loss_reasons": reasons,
-        "lost_reason": config.label(
-            config.snapshot().reasons.get(deal.lost_reason_id, ("", "", True))[1]
-        ),
+        "loss_reasons": config.reasons("loss"),
+        "lost_reason": config.reason_label(deal.lost_reason_id),
         "lost_stage": config.stage(deal.lost_stage_id),
         "can_change": permissions.may_act_on(request.user, "deal", "change", deal),
     }
 
 
 def _lead_panel(request, spec, lead):
-    reasons = [
-        (pk, config.label(name))
-        for pk, (kind, name, active) in config.snapshot().reasons.items()
-        if kind == "disqualification" and active
-    ]
-    from .board import open_task_exists
-
-    has_task = (
-        Lead.objects.filter(pk=lead.pk)
-        .annotate(_next=open_task_exists("lead"))
-        .values_list("_next", flat=True)[0]
-    )
     return {
         "lead": lead,
-        "reasons": reasons,
-        "no_next_step": lead.is_open and not has_task,
+        "reasons": config.reasons("disqualification"),
         "utm": sorted(lead.utm.items()) if isinstance(lead.utm, dict) else [],
         "form_name": lead.form.name if lead.form_id and lead.form else "",
         "can_change": permissions.may_act_on(request.user, "lead", "change", lead),

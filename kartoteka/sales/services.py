@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.platform import events, permissions, services
+from kartoteka.platform import events, permissions, search, services
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
 from kartoteka.timeline.models import Activity
@@ -220,12 +220,7 @@ def disqualify_lead(user, lead, reason_id: Any, *, version: int | None = None):
 def qualification_proposal(lead) -> dict:
     """What qualifying would create, for the form: the contact, the company (or the existing
     one of the same name) and the deal."""
-    company_spec = _spec("company")
-    existing_company = None
-    if lead.company_name:
-        existing_company = (
-            company_spec.queryset().filter(name__iexact=lead.company_name.strip()).first()
-        )
+    existing_company = _company_named(lead.company_name)
     return {
         "contact": {
             "first_name": lead.first_name,
@@ -243,6 +238,18 @@ def qualification_proposal(lead) -> dict:
             "source": lead.source,
         },
     }
+
+
+def _company_named(name: str):
+    """The company of exactly this name (case and accents aside), found through the search
+    index rather than a scan of the companies table."""
+    wanted = search.terms_of(name)
+    if not wanted:
+        return None
+    for _key, pk, title, _subtitle in search.entries_with_all_terms(("company",), wanted):
+        if search.terms_of(title) == wanted:
+            return _spec("company").queryset().filter(pk=pk).first()
+    return None
 
 
 def qualify_lead(
@@ -274,7 +281,7 @@ def qualify_lead(
             if company_obj is None:
                 raise InputErrors({"company": [_("Choose an existing company you can see.")]})
         elif isinstance(company, dict) and company.get("name"):
-            company_obj = _create_claimed("company", user, {**company, "owner": owner}, "company")
+            company_obj = _create_part("company", user, {**company, "owner": owner})
         if existing_contact is not None:
             contact_obj = (
                 permissions.restrict(_spec("contact").queryset(), user, "contact")
@@ -287,13 +294,13 @@ def qualify_lead(
             contact_data = {**(contact or {}), "owner": owner}
             if company_obj is not None:
                 contact_data["company"] = company_obj.pk
-            contact_obj = _create_claimed("contact", user, contact_data, "contact")
+            contact_obj = _create_part("contact", user, contact_data)
         deal_obj = None
         if deal is not None:
             deal_data = {**deal, "owner": owner, "contact": contact_obj.pk}
             if company_obj is not None:
                 deal_data["company"] = company_obj.pk
-            deal_obj = _create_claimed("deal", user, deal_data, "deal")
+            deal_obj = _create_part("deal", user, deal_data)
             type(deal_obj).objects.filter(pk=deal_obj.pk).update(lead=lead)
             deal_obj.lead = lead
             DealContact.objects.get_or_create(deal=deal_obj, contact=contact_obj)
@@ -344,12 +351,13 @@ def qualify_lead(
     return lead_obj, contact_obj, company_obj, deal_obj
 
 
-def _create_claimed(key: str, user, data: dict, field: str):
-    """Create through the generic service; errors are reported under the part's name."""
+def _create_part(key: str, user, data: dict):
+    """Create through the generic service; errors are reported under the part's name. The
+    lead itself holds the same email and phone, so no ownership look-up here."""
     try:
         return services.create_record(_spec(key), user, data, claim=False)
     except InputErrors as exc:
-        raise InputErrors({f"{field}.{k}": v for k, v in exc.errors.items()})
+        raise InputErrors({f"{key}.{k}": v for k, v in exc.errors.items()})
 
 
 def _copy_timeline(lead, targets: list[tuple[str, int]]) -> None:

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kartoteka.platform import forms as platform_forms
 from kartoteka.platform import permissions
 from kartoteka.platform import services as platform_services
+from kartoteka.platform.api_records import visible_or_404
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.presenters import format_money
 from kartoteka.platform.registry import registry
@@ -27,25 +27,11 @@ from .models import Lead
 
 
 def _visible(user, key: str, pk: int):
-    spec = registry.get(key)
-    if not permissions.can(user, key, "view"):
-        raise DjangoPermissionDenied(_("You do not have permission to do this."))
-    obj = permissions.restrict(spec.queryset(), user, key).filter(pk=pk).first()
-    if obj is None:
-        raise Http404(_("No such record, or you may not see it."))
-    return obj
+    return visible_or_404(user, registry.get(key), pk)
 
 
 def money(amount) -> str:
     return format_money({"amount": amount or 0, "currency": config.snapshot().base})
-
-
-def _reasons(kind: str) -> list[tuple[int, str]]:
-    return [
-        (pk, config.label(name))
-        for pk, (reason_kind, name, active) in config.snapshot().reasons.items()
-        if reason_kind == kind and active
-    ]
 
 
 # -- board -----------------------------------------------------------------------------------
@@ -70,9 +56,9 @@ def deal_board(request):
             "error": error,
             "pipelines": [(pk, config.label(name)) for pk, name, _d in config.snapshot().pipelines],
             "filter_params": urlencode(sorted(params.items())),
-            "users": platform_forms._user_options(),
+            "users": platform_forms.user_options(),
             "owner_filter": request.GET.get("f.owner", ""),
-            "loss_reasons": _reasons("loss"),
+            "loss_reasons": config.reasons("loss"),
             "can_change": permissions.can(request.user, "deal", "change"),
             "can_create": permissions.can(request.user, "deal", "create"),
             "money": money,
@@ -346,7 +332,3 @@ def disqualify_lead(request, pk: int):
     except permissions.PermissionDenied:
         messages.error(request, _("You may not change this lead."))
     return redirect(registry.get("lead").card_url(lead.pk))
-
-
-def board_url_for(deal) -> str:
-    return f"{reverse('sales:board')}?pipeline={deal.pipeline_id}"

@@ -1,4 +1,4 @@
-"""The next step, as a manager lives it in a real browser: open a contact, plan a task in the
+"""The next step, as a manager lives it in a real browser: open a lead, plan a task in the
 Next steps panel, mark it done, get asked for the next step, and find the day's work on
 My day and in the calendar."""
 
@@ -34,12 +34,20 @@ def anna(django_user_model):
 
 
 def test_plan_complete_and_plan_the_next_step(page, anna, make):
-    contact = make("contact", anna, first_name="Jan", last_name="Nowak", owner=anna)
+    lead = make("lead", anna, first_name="Jan", last_name="Nowak", owner=anna)
     log_in(page, "anna", "correct horse battery")
-    page.goto(f"{page.base_url}/e/contact/{contact.pk}/")
+    page.goto(f"{page.base_url}/e/lead/{lead.pk}/")
     panel = page.locator("#next-steps")
     expect(panel).to_contain_text("No next step planned")
     snap(page, "planner-card-no-next-step")
+
+    # a mistake comes back in the panel (a 422 the page swaps in), and nothing is planned
+    panel.get_by_label("Task").evaluate("input => input.removeAttribute('required')")
+    panel.get_by_role("button", name="Plan task").click()
+    expect(page.locator("#next-steps .invalid-feedback")).to_contain_text("Enter a title.")
+    expect(page.locator("#next-steps [data-task]")).to_have_count(0)
+    # Chromium logs every 4xx answer to the console; this one was the point of the step
+    page.console_errors[:] = [e for e in page.console_errors if "status of 422" not in e]
 
     panel.get_by_label("Task").fill("Call Jan about the offer")
     panel.get_by_label("Type").select_option("call")

@@ -4,7 +4,6 @@ form to plan one. After a task is done the panel asks for the next step."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from kartoteka.platform import permissions
 
@@ -15,13 +14,12 @@ from ..queries import open_tasks_of_record
 def panel_context(
     request, spec, obj, *, prompt: bool = False, errors=None, data=None, done=None
 ) -> dict:
-    now = timezone.now()
-    tasks = open_tasks_of_record(spec.key, obj.pk)
-    for task in tasks:
-        task.overdue = task.is_overdue(now)
+    """The context of the panel; with its defaults, also the CardPanel hook of every card."""
     can_plan = permissions.may_log_activity(request.user, spec.key)
     return {
-        "tasks": tasks,
+        "tasks": open_tasks_of_record(spec.key, obj.pk),
+        # an open lead or deal with no task is flagged; a company or contact is not
+        "needs_next_step": spec.behaviour.needs_next_step(obj),
         "can_plan": can_plan,
         "users": forms.user_options() if can_plan else [],
         "form": data if data is not None else forms.initial(request.user),
@@ -30,11 +28,6 @@ def panel_context(
         "done": done,
         **forms.choices(),
     }
-
-
-def card_panel_context(request, spec, obj) -> dict:
-    """The CardPanel hook: shown on every entity's card."""
-    return panel_context(request, spec, obj)
 
 
 def render_panel(request, spec, obj, **kwargs) -> str:

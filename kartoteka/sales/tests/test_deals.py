@@ -253,7 +253,7 @@ def test_a_deal_card_shows_stage_cycle_and_no_next_step(client, manager, make):
     page = client.get(f"/e/deal/{deal.pk}/").content.decode()
 
     assert "3 days" in page and "12 days" in page
-    assert 'data-flag="no-next-step"' in page
+    assert "data-no-next-step" in page
 
 
 def test_a_deal_without_activity_goes_stale(manager, make, django_capture_on_commit_callbacks):
