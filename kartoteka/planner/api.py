@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -29,11 +29,12 @@ from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from kartoteka.platform.api_records import ErrorOut, _version_of
+from kartoteka.platform.api_records import ErrorOut, version_of
 from kartoteka.platform.fields import InputErrors
-from kartoteka.platform.listing import MAX_ID, decode_cursor, encode_cursor
+from kartoteka.platform.listing import MAX_ID, RowCompare, decode_cursor, encode_cursor
 
 from . import access, notifications, services
+from .access import task_or_404
 from .models import Notification, Task
 from .queries import day_start
 
@@ -74,15 +75,6 @@ def serialize_notification(notification: Notification) -> dict[str, Any]:
         "read": notification.read_at is not None,
         "read_at": notification.read_at.isoformat() if notification.read_at else None,
     }
-
-
-def task_or_404(user, pk: int) -> Task:
-    if pk > MAX_ID:
-        raise Http404
-    task = access.visible_tasks(user).filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
 
 
 class TaskPage(Schema):
@@ -156,7 +148,7 @@ def list_tasks(request, params: Query[TaskQuery]):
         due, last_id = decode_cursor(params.cursor)
         if not isinstance(due, datetime):
             raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
-        qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=last_id))
+        qs = qs.filter(RowCompare([F("due_at"), F("id")], ">", [due, last_id]))
     rows = list(qs.order_by("due_at", "id")[: params.limit + 1])
     more = len(rows) > params.limit
     rows = rows[: params.limit]
@@ -188,7 +180,7 @@ def read_task(request, pk: int):
 )
 def update_task(request, pk: int, payload: dict[str, Any] = Body(...)):
     task = task_or_404(request.user, pk)
-    version = _version_of(request, payload)
+    version = version_of(request, payload)
     return serialize_task(services.update_task(request.user, task, payload, version))
 
 
@@ -198,10 +190,7 @@ def update_task(request, pk: int, payload: dict[str, Any] = Body(...)):
     summary="Delete a task",
 )
 def delete_task(request, pk: int, version: int | None = None):
-    task = task_or_404(request.user, pk)
-    if version is not None and version != task.version:
-        raise services.Conflict(task.version)
-    services.delete_task(request.user, task)
+    services.delete_task(request.user, task_or_404(request.user, pk), version)
     return Status(204, None)
 
 
@@ -257,9 +246,7 @@ def list_notifications(request, params: Query[NotificationQuery]):
     summary="Mark a notification read",
 )
 def read_notification(request, pk: int):
-    notification = Notification.objects.filter(pk=min(pk, MAX_ID), user=request.user).first()
+    notification = notifications.mark_read(request.user, pk)
     if notification is None:
         raise Http404
-    notifications.mark_read(request.user, pk)
-    notification.refresh_from_db()
     return serialize_notification(notification)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .models import DigestSent, Task
 from .notifications import absolute_url, notify, send_email
-from .queries import attach_records, day_start, overdue_q
+from .queries import attach_records, day_start, due_text, overdue_q
 
 log = logging.getLogger(__name__)
 DIGEST_HOUR = 7
@@ -67,12 +67,7 @@ def _task_items(user, tasks: list[Task], with_date: bool) -> list[dict]:
     attach_records(user, tasks)
     items = []
     for task in tasks:
-        if task.all_day:
-            when = formats.date_format(timezone.localdate(task.due_at), "SHORT_DATE_FORMAT")
-        elif with_date:
-            when = formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
-        else:
-            when = formats.time_format(timezone.localtime(task.due_at), "TIME_FORMAT")
+        when = due_text(task, with_date)
         note = f"{when} · {task.record_title}" if task.record_title else when
         items.append({"title": task.title, "url": task.record_url, "note": note})
     return items

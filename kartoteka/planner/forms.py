@@ -2,13 +2,15 @@
 handed to `services` (which alone validates, so forms, the API and other apps agree).
 
 The form has a date and an optional time; leaving the time empty plans the task for the
-whole day.
+whole day. Values are kept as the strings a POST carries, so what the person typed is shown
+again as it is; the assignee choices are the platform forms' own.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
+
+from kartoteka.platform import forms as platform_forms
 
 from .models import Task
 
@@ -23,15 +25,8 @@ FORM_FIELDS = (
     "notes",
 )
 
-
-def user_options() -> list[tuple[int, str]]:
-    return [
-        (user.pk, str(user))
-        for user in get_user_model()
-        .objects.filter(is_active=True)
-        .only("pk", "first_name", "last_name", "username")
-        .order_by("first_name", "last_name", "username")
-    ]
+# the assignee choices of every record form: active people by name, values as strings
+user_options = platform_forms.user_options
 
 
 def choices() -> dict:
@@ -48,7 +43,7 @@ def initial(user, task: Task | None = None) -> dict:
             "kind": Task.Kind.CALL,
             "priority": Task.Priority.NORMAL,
             "remind": Task.Remind.NONE,
-            "assignee": user.pk,
+            "assignee": str(user.pk),  # option values are strings, as POSTed
             "due_date": timezone.localdate().isoformat(),
             "due_time": "",
         }
@@ -58,7 +53,7 @@ def initial(user, task: Task | None = None) -> dict:
         "kind": task.kind,
         "priority": task.priority,
         "remind": task.remind,
-        "assignee": task.assignee_id,
+        "assignee": str(task.assignee_id),
         "due_date": local.date().isoformat(),
         "due_time": "" if task.all_day else local.strftime("%H:%M"),
         "notes": task.notes,
@@ -74,15 +69,6 @@ def from_post(post, *, with_record: bool) -> dict:
         data["entity"] = post.get("entity", "")
         data["object_id"] = post.get("object_id", "")
     return data
-
-
-def redisplay(data: dict) -> dict:
-    """What the person typed, for the form shown again with errors."""
-    values = dict(data)
-    assignee = values.get("assignee")
-    if isinstance(assignee, str) and assignee.isdigit():
-        values["assignee"] = int(assignee)
-    return values
 
 
 def template_errors(errors: dict | None) -> dict:

@@ -64,23 +64,6 @@ class Calendar:
         return "".join(fold(line) + "\r\n" for line in self.lines).encode("utf-8")
 
 
-def unfold(data: bytes | str) -> list[str]:
-    """Content lines of an iCalendar text (for tests and for reading feeds back)."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    return text.replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")[:-1]
-
-
-def unescape_text(value: str) -> str:
-    out, chars = [], iter(value)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, "")
-            out.append("\n" if nxt in ("n", "N") else nxt)
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 PRIORITY = {"high": "1", "normal": "5", "low": "9"}
 TIMED_TASK_LENGTH = dt.timedelta(minutes=30)
 

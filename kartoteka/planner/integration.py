@@ -17,13 +17,13 @@ from . import tasks  # noqa: F401  (registers the periodic jobs with Huey)
 from .models import Task
 from .notifications import notify, unread_count
 from .queries import attach_records
-from .views.panel import card_panel_context
+from .views.panel import panel_context
 
 cards.register(
     cards.CardPanel(
         key="planner.next_steps",
         template="planner/_next_steps.html",
-        context=card_panel_context,
+        context=panel_context,
         position="main",
         order=10,
     )

@@ -74,25 +74,20 @@ class Task(models.Model):
             models.Index(fields=["entity", "object_id", "done_at"], name="task_record_open"),
             # My day, the calendar, the digest and the feed: one person's open tasks by due time
             models.Index(fields=["assignee", "done_at", "due_at"], name="task_assignee_due"),
-            # the reminder job scans only tasks still waiting for their reminder; partial
-            # indexes work on SQLite and PostgreSQL alike
+            # the reminder job scans only open tasks still waiting for their reminder (a task
+            # done before its reminder leaves the index, or the job would step over it every
+            # minute forever); partial indexes work on SQLite and PostgreSQL alike
             models.Index(
                 fields=["remind_at"],
-                name="task_reminder_pending",
-                condition=Q(reminded_at__isnull=True, remind_at__isnull=False),
+                name="task_reminder_due",
+                condition=Q(
+                    reminded_at__isnull=True, remind_at__isnull=False, done_at__isnull=True
+                ),
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
-
-    @property
-    def is_personal(self) -> bool:
-        return not self.entity
 
     def is_overdue(self, now=None) -> bool:
         if self.done_at is not None:
@@ -158,7 +153,8 @@ class DigestSent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "date"], name="digest_once_per_day"),
+            # date first: the job's "who has had today's digest" reads one day's rows
+            models.UniqueConstraint(fields=["date", "user"], name="digest_once_per_day"),
         ]
 
     def __str__(self) -> str:

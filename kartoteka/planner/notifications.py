@@ -14,6 +14,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from kartoteka.platform.listing import MAX_ID
+
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ BADGE_CAP = 99  # the bell shows "99" for anything above; no count over a long h
 
 def absolute_url(url: str) -> str:
     """Links in emails need a host. Without a request (the worker) the site address comes from
-    the SITE_URL setting when the platform provides one; otherwise the path is left as is."""
+    the SITE_URL setting; without one the path is left as is."""
     if not url or url.startswith(("http://", "https://")):
         return url
     base = getattr(settings, "SITE_URL", "") or ""
@@ -68,18 +70,21 @@ def notify(user, kind: str, title, body="", url: str = "", email: bool = True) -
 
 
 def unread_count(user) -> int:
-    """For the bell: one query, capped so a long unread history costs nothing."""
+    """For the bell on every page: one query on the (user, read_at) index, capped so a long
+    unread history costs nothing. `order_by()` drops the model's default ordering, which would
+    otherwise sort every unread row inside the capped count."""
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True)[:BADGE_CAP].count()
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).order_by()
+    return unread[:BADGE_CAP].count()
 
 
-def mark_read(user, notification_id: int) -> bool:
-    return bool(
-        Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-    )
+def mark_read(user, notification_id: int) -> Notification | None:
+    """Mark one of the user's notifications read; the notification, or None if it is not
+    theirs (or does not exist)."""
+    theirs = Notification.objects.filter(pk=min(notification_id, MAX_ID), user=user)
+    theirs.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return theirs.first()
 
 
 def mark_all_read(user) -> int:

@@ -1,5 +1,7 @@
-"""Reading tasks for pages: My day, the calendar, a record's open tasks, each with its linked
-record's title loaded in bulk (one query per entity type shown, never one per task).
+"""Reading tasks for pages, the feed, reminders and the digest: My day, the calendar, a
+record's open tasks, each with its linked record's title loaded in bulk (one query per entity
+type shown, never one per task). The tasks of My day and the calendar are the user's own, so
+their assignee is never joined.
 
 Day boundaries are in the site's time zone (settings.TIME_ZONE) until people have one each.
 """
@@ -11,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.platform import permissions
@@ -35,6 +37,16 @@ def overdue_q(now: dt.datetime) -> Q:
     return Q(done_at__isnull=True) & (
         Q(all_day=False, due_at__lt=now) | Q(all_day=True, due_at__lt=today)
     )
+
+
+def due_text(task: Task, with_date: bool = True) -> str:
+    """The due moment as plain text (notifications, the digest) in the active language: the
+    day of an all-day task, else the date and time (or the time alone)."""
+    if task.all_day:
+        return formats.date_format(timezone.localdate(task.due_at), "SHORT_DATE_FORMAT")
+    if with_date:
+        return formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
+    return formats.time_format(timezone.localtime(task.due_at), "TIME_FORMAT")
 
 
 def attach_records(user, tasks: list[Task]) -> list[Task]:
@@ -92,15 +104,10 @@ def my_day(user, now: dt.datetime | None = None) -> MyDay:
     today = timezone.localdate(now)
     tomorrow = day_start(today + dt.timedelta(days=1))
     horizon = day_start(today + dt.timedelta(days=UPCOMING_DAYS + 1))
-    rows = list(
-        Task.objects.filter(assignee=user, done_at__isnull=True, due_at__lt=horizon)
-        .select_related("assignee")
-        .order_by("due_at", "id")[: MY_DAY_LIMIT + 1]
-    )
+    pending = Task.objects.filter(assignee=user, done_at__isnull=True, due_at__lt=horizon)
+    rows = list(pending.order_by("due_at", "id")[: MY_DAY_LIMIT + 1])
     done = list(
-        Task.objects.filter(assignee=user, done_at__gte=day_start(today))
-        .select_related("assignee")
-        .order_by("-done_at")[:20]
+        Task.objects.filter(assignee=user, done_at__gte=day_start(today)).order_by("-done_at")[:20]
     )
     result = MyDay(now=now, truncated=len(rows) > MY_DAY_LIMIT, done_today=done)
     rows = rows[:MY_DAY_LIMIT]
@@ -118,8 +125,8 @@ def my_day(user, now: dt.datetime | None = None) -> MyDay:
 def tasks_between(user, start: dt.date, end: dt.date) -> list[Task]:
     """The user's tasks (open and done) due from `start` up to, not including, `end`."""
     rows = list(
-        Task.objects.filter(assignee=user, due_at__gte=day_start(start), due_at__lt=day_start(end))
-        .select_related("assignee")
-        .order_by("due_at", "id")[:CALENDAR_LIMIT]
+        Task.objects.filter(
+            assignee=user, due_at__gte=day_start(start), due_at__lt=day_start(end)
+        ).order_by("due_at", "id")[:CALENDAR_LIMIT]
     )
     return attach_records(user, rows)

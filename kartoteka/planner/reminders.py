@@ -9,15 +9,16 @@ fails is not retried: a late duplicate is worse than one missed nudge.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Task
 from .notifications import notify
-from .queries import attach_records
+from .queries import attach_records, due_text
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -31,18 +32,17 @@ def _due(now):
     )
 
 
-def _when(task: Task) -> str:
-    if task.all_day:
-        return formats.date_format(timezone.localdate(task.due_at), "SHORT_DATE_FORMAT")
-    return formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
+def _claim(task: Task, now) -> bool:
+    """True if this worker took the reminder (its update changed the row)."""
+    return bool(Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now))
 
 
 def _remind(task: Task) -> None:
+    """Send one reminder; the task already carries its record (`attach_records`)."""
     user = task.assignee
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        attach_records(user, [task])
         title = _("Reminder: %(title)s") % {"title": task.title}
-        lines = [_("Due %(when)s") % {"when": _when(task)}]
+        lines = [_("Due %(when)s") % {"when": due_text(task)}]
         if task.record_title:
             lines.append(f"{task.record_label}: {task.record_title}")
         if task.notes:
@@ -60,17 +60,22 @@ def send_due_reminders(now=None) -> int:
         batch = list(_due(now)[:BATCH])
         if not batch:
             return sent
+        mine: dict[int, list[Task]] = defaultdict(list)
         for task in batch:
-            claimed = Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            )
-            if not claimed:
-                continue  # another worker has it
-            if not task.assignee.is_active:
+            if _claim(task, now) and task.assignee.is_active:
+                mine[task.assignee_id].append(task)
+        for tasks in mine.values():
+            user = tasks[0].assignee
+            try:  # record titles for all of one person's reminders at once, in their language
+                with translation.override(user.language or settings.LANGUAGE_CODE):
+                    attach_records(user, tasks)
+            except Exception:  # noqa: BLE001  as below: one person's failure stops no one else
+                log.exception("could not send the reminders of user %s", user.pk)
                 continue
-            try:
-                _remind(task)
-            except Exception:  # noqa: BLE001  one broken task must not block the others
-                log.exception("could not send the reminder of task %s", task.pk)
-                continue
-            sent += 1
+            for task in tasks:
+                try:
+                    _remind(task)
+                except Exception:  # noqa: BLE001  one broken task must not block the others
+                    log.exception("could not send the reminder of task %s", task.pk)
+                    continue
+                sent += 1

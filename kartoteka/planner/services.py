@@ -10,10 +10,11 @@ linked record and emits a domain event (`task.created`, `task.updated`, `task.co
     update_task(user, task, data, version) -> Task          # Conflict on a stale version
     complete_task(user, task) -> Task
     reopen_task(user, task) -> Task
-    delete_task(user, task) -> None
+    delete_task(user, task, version=None) -> None           # Conflict on a stale version
     open_task_exists(entity_key) -> Exists                  # annotate/filter any entity qs
     records_without_next_step(spec, qs) -> QuerySet
-    notify(user, kind, title, body="", url="", email=True)  # from .notifications
+
+Notifications are `planner.notifications.notify`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from kartoteka.timeline.models import Activity
 
 from . import access
 from .models import Task
-from .notifications import notify  # noqa: F401  (part of this module's public surface)
+from .queries import day_start
 
 TITLE_MAX = 255
 NOTES_MAX = 20000
@@ -65,7 +66,6 @@ __all__ = [
     "complete_task",
     "reopen_task",
     "delete_task",
-    "notify",
     "open_task_exists",
     "records_without_next_step",
     "remind_at_for",
@@ -79,10 +79,6 @@ def _truthy(value) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "on", "yes")
     return bool(value)
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
 
 def _parse_due(data: dict, task: Task | None) -> tuple[dt.datetime, bool]:
@@ -135,7 +131,7 @@ def _parse_due(data: dict, task: Task | None) -> tuple[dt.datetime, bool]:
     if all_day is None:
         all_day = date_only
     if all_day:
-        moment = _local_midnight(timezone.localdate(moment))
+        moment = day_start(timezone.localdate(moment))
     return moment, all_day
 
 
@@ -365,11 +361,17 @@ def reopen_task(user, task: Task) -> Task:
     return locked
 
 
-def delete_task(user, task: Task) -> None:
+def delete_task(user, task: Task, version: int | None = None) -> None:
+    """Delete; with `version`, only if nobody changed the task since (else `Conflict`)."""
     _require_change(user, task)
     with transaction.atomic():
-        pk, entity, object_id = task.pk, task.entity, task.object_id
-        Task.objects.filter(pk=pk).delete()
+        locked = Task.objects.select_for_update().filter(pk=task.pk).first()
+        if locked is None:
+            return  # deleted meanwhile: what was asked for is done
+        if version is not None and int(version) != locked.version:
+            raise Conflict(locked.version)
+        pk, entity, object_id = locked.pk, locked.entity, locked.object_id
+        locked.delete()
         events.emit("task.deleted", id=pk, entity=entity, object_id=object_id)
 
 

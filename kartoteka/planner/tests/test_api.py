@@ -160,3 +160,14 @@ def test_notifications_list_and_read(api_as, manager, colleague):
 def test_the_api_needs_credentials(client):
     response = client.get("/api/v1/tasks")
     assert response.status_code == 401
+
+
+def test_a_delete_with_a_stale_version_is_refused(api_as, manager, task_for):
+    task = task_for(manager)
+    api = api_as(manager)
+    api.patch(f"/tasks/{task.pk}", {"title": "Changed", "version": 1})
+    response = api.delete(f"/tasks/{task.pk}?version=1")
+    assert response.status_code == 409 and error_of(response)["current_version"] == 2
+    assert Task.objects.filter(pk=task.pk).exists()
+    assert api.delete(f"/tasks/{task.pk}?version=2").status_code == 204
+    assert not Task.objects.exists()

@@ -90,3 +90,13 @@ def test_personal_tasks_are_private(head, manager, task_for):
     task = task_for(manager, title="Dentist")
     assert not access.may_view(head, task)
     assert not access.visible_tasks(head).exists()
+
+
+def test_a_reader_may_neither_open_nor_post_the_edit_form(client, reader, annas_task):
+    client.force_login(reader)
+    assert client.get(f"/planner/tasks/{annas_task.pk}/edit/").status_code == 403
+    response = client.post(
+        f"/planner/tasks/{annas_task.pk}/edit/", {"version": "1", "title": "Taken over"}
+    )
+    assert response.status_code == 403
+    assert Task.objects.get(pk=annas_task.pk).title == "Call Jan"

@@ -1,2 +1,2 @@
-"""Pages of the planner: task endpoints and the card panel (`tasks`), My day and the calendar
-(`pages`), notifications (`notifications`) and the iCalendar feed (`feed`)."""
+"""Pages of the planner: task endpoints (`tasks`), the card's Next steps panel (`panel`), My day
+and the calendar (`pages`), notifications (`notifications`) and the iCalendar feed (`feed`)."""

@@ -43,12 +43,10 @@ def notification_list(request):
 @login_required
 @require_POST
 def notification_read(request, pk):
-    notification = Notification.objects.filter(pk=pk, user=request.user).first()
+    notification = notifications.mark_read(request.user, pk)
     if notification is None:
         raise Http404(_("No such notification."))
-    notifications.mark_read(request.user, pk)
     if request.headers.get("HX-Request"):
-        notification.refresh_from_db()
         return render(request, "planner/_notification.html", {"n": notification})
     return redirect("planner:notifications")
 
@@ -56,10 +54,9 @@ def notification_read(request, pk):
 @login_required
 @require_POST
 def notification_open(request, pk):
-    notification = Notification.objects.filter(pk=pk, user=request.user).first()
+    notification = notifications.mark_read(request.user, pk)
     if notification is None:
         raise Http404(_("No such notification."))
-    notifications.mark_read(request.user, pk)
     url = notification.url
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -17,16 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import feeds, forms
+from ..queries import CALENDAR_LIMIT, tasks_between
 from ..queries import my_day as load_my_day
-from ..queries import tasks_between
+from ..services import EARLIEST_YEAR, LATEST_YEAR
 
 
 @login_required
 @require_GET
 def my_day(request):
     day = load_my_day(request.user)
-    for task in day.overdue:
-        task.overdue = True
     return render(
         request,
         "planner/my_day.html",
@@ -35,8 +34,7 @@ def my_day(request):
             "today": timezone.localdate(day.now),
             "form": forms.initial(request.user),
             "errors": {},
-            "users": forms.user_options(),
-            **forms.choices(),
+            **forms.choices(),  # the form is for personal tasks: no assignee to choose
         },
     )
 
@@ -84,14 +82,12 @@ def calendar(request):
         anchor = parse_date(raw[:10]) if raw else today
     except ValueError:
         anchor = None
-    if anchor is None or not 1900 <= anchor.year <= 2999:
+    if anchor is None or not EARLIEST_YEAR <= anchor.year <= LATEST_YEAR:
         return HttpResponseBadRequest(_("Enter a date as YYYY-MM-DD."))
     start, end, previous, following = _grid(view, anchor)
     tasks = tasks_between(request.user, start, end)
     by_day: dict[dt.date, list] = {}
-    now = timezone.now()
     for task in tasks:
-        task.overdue = task.is_overdue(now)
         by_day.setdefault(timezone.localdate(task.due_at), []).append(task)
     days = []
     cursor = start
@@ -127,7 +123,7 @@ def calendar(request):
             "title_start": start,
             "title_end": end - dt.timedelta(days=1),
             "feed_url": request.build_absolute_uri(reverse("planner:feed", args=[token])),
-            "truncated": len(tasks) >= 1000,
+            "truncated": len(tasks) >= CALENDAR_LIMIT,
         },
     )
 

@@ -2,8 +2,8 @@
 
 Each works as a plain form POST (redirect afterwards, a full page with errors) and with htmx,
 where the POSTed `source` says which fragment to send back: "panel" (the card's Next steps
-panel) or "row" (one task on My day). htmx 2 does not swap 4xx answers, so an htmx request
-with invalid input gets the fragment with its errors and status 200; plain POSTs get 422.
+panel) or "row" (one task on My day). Invalid input answers 422 either way: the base page
+tells htmx to swap 422 answers, as the platform's own fragments do.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,16 +22,10 @@ from kartoteka.platform import permissions
 from kartoteka.platform.registry import registry
 
 from .. import access, forms, services
+from ..access import task_or_404
 from ..models import Task
 from ..queries import attach_records
 from .panel import render_panel
-
-
-def task_or_404(user, pk: int) -> Task:
-    task = access.visible_tasks(user).filter(pk=pk).select_related("assignee").first()
-    if task is None:
-        raise Http404(_("No such task, or you may not see it."))
-    return task
 
 
 def _htmx(request) -> bool:
@@ -64,22 +58,16 @@ def _home_of(user, task: Task) -> str:
     return reverse("planner:my_day")
 
 
-def _panel_response(request, task_or_data, **kwargs):
-    """The Next steps panel of the task's record, or None if the user may not see it."""
-    entity = getattr(task_or_data, "entity", None)
-    if entity is None:
-        entity, object_id = task_or_data.get("entity"), task_or_data.get("object_id")
-    else:
-        object_id = task_or_data.object_id
+def _panel_response(request, entity, object_id, status=200, **kwargs):
+    """The Next steps panel of a record, or None if the user may not see it."""
     spec, obj = _visible_record(request.user, entity, object_id)
     if obj is None:
         return None
-    return HttpResponse(render_panel(request, spec, obj, **kwargs))
+    return HttpResponse(render_panel(request, spec, obj, **kwargs), status=status)
 
 
 def _row_response(request, task: Task) -> HttpResponse:
     attach_records(request.user, [task])
-    task.overdue = task.is_overdue()
     return render(request, "planner/_task_row.html", {"task": task, "source": "row"})
 
 
@@ -98,12 +86,19 @@ def task_create(request):
         raise _denied()
     except services.InputErrors as exc:
         if _htmx(request) and source == "panel":
-            response = _panel_response(request, data, errors=exc.errors, data=forms.redisplay(data))
+            response = _panel_response(
+                request,
+                data.get("entity"),
+                data.get("object_id"),
+                status=422,
+                errors=exc.errors,
+                data=data,
+            )
             if response is not None:
                 return response
-        return _form_page(request, None, forms.redisplay(data), exc.errors, status=422)
+        return _form_page(request, None, data, exc.errors, status=422)
     if _htmx(request) and source == "panel":
-        response = _panel_response(request, task)
+        response = _panel_response(request, task.entity, task.object_id)
         if response is not None:
             return response
     messages.success(request, _("Task “%(title)s” planned.") % {"title": task.title})
@@ -133,10 +128,11 @@ def _form_page(request, task, values, errors, status=200, conflict=None):
 @login_required
 def task_edit(request, pk):
     task = task_or_404(request.user, pk)
-    if not access.may_change(request.user, task):
-        raise _denied()
     if request.method != "POST":
+        if not access.may_change(request.user, task):
+            raise _denied()
         return _form_page(request, task, forms.initial(request.user, task), {})
+    # the service checks the permission of a POST: no second check here
     data = forms.from_post(request.POST, with_record=False)
     try:
         version = int(request.POST.get("version", ""))
@@ -147,11 +143,10 @@ def task_edit(request, pk):
     except services.PermissionDenied:
         raise _denied()
     except services.InputErrors as exc:
-        values = {**forms.redisplay(data), "version": version}
-        return _form_page(request, task, values, exc.errors, status=422)
+        return _form_page(request, task, {**data, "version": version}, exc.errors, status=422)
     except services.Conflict as exc:
         fresh = Task.objects.select_related("assignee").get(pk=task.pk)
-        values = {**forms.redisplay(data), "version": exc.current_version}
+        values = {**data, "version": exc.current_version}
         message = _(
             "Someone else changed this task while you were editing. Their version is shown "
             "below; yours is kept in the form. Save again to overwrite it."
@@ -178,7 +173,7 @@ def task_complete(request, pk):
     task = _act(request, pk, services.complete_task)
     source = request.POST.get("source", "")
     if _htmx(request) and source == "panel":
-        response = _panel_response(request, task, prompt=True, done=task)
+        response = _panel_response(request, task.entity, task.object_id, prompt=True, done=task)
         if response is not None:
             return response
     if _htmx(request) and source == "row":
@@ -193,7 +188,7 @@ def task_reopen(request, pk):
     task = _act(request, pk, services.reopen_task)
     source = request.POST.get("source", "")
     if _htmx(request) and source == "panel":
-        response = _panel_response(request, task)
+        response = _panel_response(request, task.entity, task.object_id)
         if response is not None:
             return response
     if _htmx(request) and source == "row":
@@ -213,7 +208,7 @@ def task_delete(request, pk):
         raise _denied()
     source = request.POST.get("source", "")
     if _htmx(request) and source == "panel":
-        response = _panel_response(request, task)
+        response = _panel_response(request, task.entity, task.object_id)
         if response is not None:
             return response
     if _htmx(request) and source == "row":
