@@ -42,14 +42,14 @@ FALLBACK_NAME = gettext_noop("Everyone in turn")
 
 def pick_owner(lead) -> int | None:
     """The user id that should own this new, unowned lead (None: leave it unowned)."""
-    rules = list(AssignmentRule.objects.filter(active=True).order_by("order", "id"))
+    rules = list(AssignmentRule.objects.order_by("order", "id"))
     with transaction.atomic():
         for rule in rules:
-            if rule_matches(rule, lead):
+            if rule.active and rule_matches(rule, lead):
                 picked = _next_user(rule)
                 if picked is not None:
                     return picked
-        if AssignmentRule.objects.filter(order=FALLBACK_ORDER).exists():
+        if any(rule.order == FALLBACK_ORDER for rule in rules):
             # "Everyone in turn" exists: it was tried above, or an administrator turned it
             # off or gave it conditions; either way the lead stays unowned.
             return None
@@ -77,19 +77,54 @@ def ensure_fallback_rule() -> AssignmentRule:
     return rule
 
 
+def user_ids(rule: AssignmentRule) -> list[int]:
+    """The user ids the rule names, once each, in turn order."""
+    seen: list[int] = []
+    for value in rule.users or []:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number not in seen:
+            seen.append(number)
+    return seen
+
+
+def _managers() -> list[int]:
+    users = get_user_model().objects.filter(is_active=True, role__key=MANAGER_ROLE)
+    return list(users.order_by("pk").values_list("pk", flat=True))
+
+
+def _active(ids) -> set[int]:
+    users = get_user_model().objects.filter(is_active=True, pk__in=ids)
+    return set(users.values_list("pk", flat=True))
+
+
 def candidates(rule: AssignmentRule) -> list[int]:
     """The active users who take turns in this rule, in turn order."""
-    users = get_user_model().objects.filter(is_active=True)
-    if rule.users:
-        active = set(users.filter(pk__in=_ids(rule.users)).values_list("pk", flat=True))
-        return [pk for pk in _ids(rule.users) if pk in active]
-    return list(users.filter(role__key=MANAGER_ROLE).order_by("pk").values_list("pk", flat=True))
+    named = user_ids(rule)
+    if named:
+        active = _active(named)
+        return [pk for pk in named if pk in active]
+    return _managers()
 
 
 def next_user_preview(rule: AssignmentRule) -> int | None:
     """Who the rule would pick next (for the settings page); changes nothing."""
-    people = candidates(rule)
-    return people[rule.next_index % len(people)] if people else None
+    return next_users_preview([rule])[rule.pk]
+
+
+def next_users_preview(rules: list[AssignmentRule]) -> dict[int, int | None]:
+    """Who each rule would pick next, by rule id, in two queries whatever the number of
+    rules (the settings page lists them all); changes nothing."""
+    active = _active({pk for rule in rules for pk in user_ids(rule)})
+    managers = _managers() if any(not user_ids(rule) for rule in rules) else []
+    result: dict[int, int | None] = {}
+    for rule in rules:
+        named = user_ids(rule)
+        people = [pk for pk in named if pk in active] if named else managers
+        result[rule.pk] = people[rule.next_index % len(people)] if people else None
+    return result
 
 
 def _next_user(rule: AssignmentRule) -> int | None:
@@ -104,15 +139,3 @@ def _next_user(rule: AssignmentRule) -> int | None:
     if handed_out is None:  # deleted meanwhile
         return None
     return people[(handed_out - 1) % len(people)]
-
-
-def _ids(values) -> list[int]:
-    seen: list[int] = []
-    for value in values or []:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            continue
-        if number not in seen:
-            seen.append(number)
-    return seen

@@ -10,9 +10,9 @@
     PATCH  /assignment-rules/{id}     change it
     DELETE /assignment-rules/{id}     delete it
 
-Input is parsed strictly (unknown fields give 422); `capture.py` does every other check, and
-the shared handlers turn its errors into the one error format. The public endpoint visitors
-post to (/sales/f/<key>/json) is outside this API on purpose: it needs no credentials.
+Input is parsed strictly (unknown fields give 422); `capture_settings` does every other
+check, and the shared handlers turn its errors into the one error format. The public endpoint
+visitors post to (/sales/f/<key>/json) is outside this API on purpose: it needs no credentials.
 """
 
 from __future__ import annotations
@@ -23,9 +23,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from kartoteka.platform.api_records import ErrorOut
 from kartoteka.platform.permissions import PermissionDenied
 
-from . import capture
+from . import capture_settings
+from .capture_settings import (
+    LABEL_LIMIT,
+    MAX_FORM_FIELDS,
+    MAX_ORIGINS,
+    MAX_RULE_USERS,
+    NAME_LIMIT,
+)
 from .models import AssignmentRule, CaptureForm
 
 router = Router(tags=["web forms"])
@@ -36,25 +44,21 @@ def _require_admin(request) -> None:
         raise PermissionDenied("settings")
 
 
-class ErrorOut(Schema):
-    error: dict[str, Any]
-
-
 # -- forms -------------------------------------------------------------------------------------
 
 
 class FormFieldIn(Schema):
     model_config = ConfigDict(extra="forbid")
     field: str = Field(..., max_length=60)
-    label: str = Field("", max_length=capture.LABEL_LIMIT)
+    label: str = Field("", max_length=LABEL_LIMIT)
     required: bool = False
 
 
 class FormIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(..., max_length=capture.NAME_LIMIT)
-    fields: list[FormFieldIn] = Field(..., max_length=capture.MAX_FORM_FIELDS)
-    allowed_origins: list[str] = Field(default_factory=list, max_length=capture.MAX_ORIGINS)
+    name: str = Field(..., max_length=NAME_LIMIT)
+    fields: list[FormFieldIn] = Field(..., max_length=MAX_FORM_FIELDS)
+    allowed_origins: list[str] = Field(default_factory=list, max_length=MAX_ORIGINS)
     source: str = Field("website", max_length=40)
     owner: int | None = None
     success_message: str = Field("", max_length=255)
@@ -64,9 +68,9 @@ class FormIn(Schema):
 
 class FormPatch(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(None, max_length=capture.NAME_LIMIT)
-    fields: list[FormFieldIn] = Field(None, max_length=capture.MAX_FORM_FIELDS)
-    allowed_origins: list[str] = Field(None, max_length=capture.MAX_ORIGINS)
+    name: str = Field(None, max_length=NAME_LIMIT)
+    fields: list[FormFieldIn] = Field(None, max_length=MAX_FORM_FIELDS)
+    allowed_origins: list[str] = Field(None, max_length=MAX_ORIGINS)
     source: str = Field(None, max_length=40)
     owner: int | None = None
     success_message: str = Field(None, max_length=255)
@@ -98,8 +102,8 @@ def _form_out(request, form: CaptureForm) -> dict[str, Any]:
         "id": form.pk,
         "name": form.name,
         "key": form.key,
-        "submit_url": capture.submit_url(form, base),
-        "json_url": capture.json_url(form, base),
+        "submit_url": capture_settings.submit_url(form, base),
+        "json_url": capture_settings.json_url(form, base),
         "fields": form.fields,
         "allowed_origins": form.allowed_origins,
         "source": form.source,
@@ -123,7 +127,7 @@ def list_forms(request):
 )
 def create_form(request, payload: FormIn):
     _require_admin(request)
-    form = capture.create_form(request.user, payload.model_dump())
+    form = capture_settings.create_form(request.user, payload.model_dump())
     return Status(201, _form_out(request, form))
 
 
@@ -145,9 +149,9 @@ def update_form(request, pk: int, payload: FormPatch):
     form = get_object_or_404(CaptureForm, pk=pk)
     data = payload.model_dump(exclude_unset=True)
     rotate = data.pop("rotate_key", False)
-    form = capture.update_form(request.user, form, data)
+    form = capture_settings.update_form(request.user, form, data)
     if rotate:
-        form = capture.rotate_key(request.user, form)
+        form = capture_settings.rotate_key(request.user, form)
     form.refresh_from_db()
     return _form_out(request, form)
 
@@ -157,7 +161,7 @@ def update_form(request, pk: int, payload: FormPatch):
 )
 def delete_form(request, pk: int):
     _require_admin(request)
-    capture.delete_form(request.user, get_object_or_404(CaptureForm, pk=pk))
+    capture_settings.delete_form(request.user, get_object_or_404(CaptureForm, pk=pk))
     return Status(204, None)
 
 
@@ -166,24 +170,24 @@ def delete_form(request, pk: int):
 
 class RuleIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(..., max_length=capture.NAME_LIMIT)
+    name: str = Field(..., max_length=NAME_LIMIT)
     order: int = 0
     active: bool = True
     source: str = Field("", max_length=40)
     region: str = Field("", max_length=100)
     product: int | None = None
-    users: list[int] = Field(default_factory=list, max_length=capture.MAX_RULE_USERS)
+    users: list[int] = Field(default_factory=list, max_length=MAX_RULE_USERS)
 
 
 class RulePatch(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(None, max_length=capture.NAME_LIMIT)
+    name: str = Field(None, max_length=NAME_LIMIT)
     order: int = Field(None)
     active: bool = Field(None)
     source: str = Field(None, max_length=40)
     region: str = Field(None, max_length=100)
     product: int | None = None
-    users: list[int] = Field(None, max_length=capture.MAX_RULE_USERS)
+    users: list[int] = Field(None, max_length=MAX_RULE_USERS)
 
 
 class RuleOut(Schema):
@@ -225,7 +229,7 @@ def list_rules(request):
 )
 def create_rule(request, payload: RuleIn):
     _require_admin(request)
-    return Status(201, _rule_out(capture.create_rule(request.user, payload.model_dump())))
+    return Status(201, _rule_out(capture_settings.create_rule(request.user, payload.model_dump())))
 
 
 @router.patch(
@@ -236,7 +240,7 @@ def create_rule(request, payload: RuleIn):
 def update_rule(request, pk: int, payload: RulePatch):
     _require_admin(request)
     rule = get_object_or_404(AssignmentRule, pk=pk)
-    rule = capture.update_rule(request.user, rule, payload.model_dump(exclude_unset=True))
+    rule = capture_settings.update_rule(request.user, rule, payload.model_dump(exclude_unset=True))
     return _rule_out(rule)
 
 
@@ -247,5 +251,5 @@ def update_rule(request, pk: int, payload: RulePatch):
 )
 def delete_rule(request, pk: int):
     _require_admin(request)
-    capture.delete_rule(request.user, get_object_or_404(AssignmentRule, pk=pk))
+    capture_settings.delete_rule(request.user, get_object_or_404(AssignmentRule, pk=pk))
     return Status(204, None)

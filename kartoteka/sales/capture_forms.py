@@ -1,18 +1,21 @@
 """Forms of the web-form and assignment-rule settings pages. They only turn posted strings
-into the data the services take (`capture.create_form`, …); every rule is checked there, so
-the pages and the API refuse the same things with the same words."""
+into the data the services take (`capture_settings.create_form`, …); every rule is checked
+there, so the pages and the API refuse the same things with the same words."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.entities import SOURCES
-from kartoteka.platform.fields import InputErrors
 
-from . import capture
+from .capture import available_fields
+from .capture_settings import LABEL_LIMIT, NAME_LIMIT
 from .models import AssignmentRule, CaptureForm, Product
+from .settings_forms import SettingsForm
 
 
 def _active_users(current: list[int] | None = None):
@@ -22,38 +25,23 @@ def _active_users(current: list[int] | None = None):
     return users.select_related("role").order_by("first_name", "last_name", "username")
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return str(obj)
-
-
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         role = obj.role.display_name if obj.role_id else ""
         return f"{obj} ({role})" if role else str(obj)
 
 
-class ServiceErrorsMixin:
-    """Shows a service's `InputErrors` on the fields they name."""
-
-    def show_errors(self, error: InputErrors) -> None:
-        for key, messages in error.errors.items():
-            target = key if key in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
-
-class CaptureFormSettings(ServiceErrorsMixin, forms.Form):
+class CaptureFormSettings(SettingsForm):
     """A web form's settings; the fields table has, per lead field, a "use" box, a label,
     a "required" box and a position."""
 
-    name = forms.CharField(label=_("Name"), max_length=capture.NAME_LIMIT)
+    name = forms.CharField(label=_("Name"), max_length=NAME_LIMIT)
     source = forms.ChoiceField(
         label=_("Source of new leads"),
         choices=SOURCES,
         initial="website",
     )
-    owner = UserChoiceField(
+    owner = forms.ModelChoiceField(
         label=_("Owner of new leads"),
         queryset=get_user_model().objects.none(),
         required=False,
@@ -84,19 +72,19 @@ class CaptureFormSettings(ServiceErrorsMixin, forms.Form):
     )
     active = forms.BooleanField(label=_("Accepting submissions"), required=False, initial=True)
 
-    def __init__(self, *args, instance: CaptureForm | None = None, **kwargs):
-        self.instance = instance
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "name": instance.name,
-                "source": instance.source,
-                "owner": instance.owner_id,
-                "allowed_origins": "\n".join(instance.allowed_origins or []),
-                "success_message": instance.success_message,
-                "redirect_url": instance.redirect_url,
-                "active": instance.active,
-            }
-        super().__init__(*args, **kwargs)
+    def initial_from(self, instance: CaptureForm) -> dict[str, Any]:
+        return {
+            "name": instance.name,
+            "source": instance.source,
+            "owner": instance.owner_id,
+            "allowed_origins": "\n".join(instance.allowed_origins or []),
+            "success_message": instance.success_message,
+            "redirect_url": instance.redirect_url,
+            "active": instance.active,
+        }
+
+    def add_fields(self) -> None:
+        instance = self.instance
         self.fields["owner"].queryset = _active_users(
             [instance.owner_id] if instance is not None and instance.owner_id else None
         )
@@ -105,47 +93,39 @@ class CaptureFormSettings(ServiceErrorsMixin, forms.Form):
             for position, item in enumerate(instance.fields if instance is not None else [])
             if isinstance(item, dict) and "field" in item
         }
-        available = capture.available_fields()
+        self.rows = available_fields()
         # configured fields first, in their order; then the rest as the lead lists them
-        available.sort(key=lambda spec: chosen.get(spec.key, (len(chosen) + 1, None))[0])
-        self.rows = []
-        for index, spec in enumerate(available):
-            position, item = chosen.get(spec.key, (None, None))
-            key = spec.key
+        self.rows.sort(key=lambda spec: chosen.get(spec.key, (len(chosen) + 1, None))[0])
+        small = {"class": "form-control-sm"}
+        for index, spec in enumerate(self.rows):
+            item = chosen.get(spec.key, (None, None))[1]
+            key, name = spec.key, {"field": spec.label}
+            new = instance is None
             self.fields[f"use_{key}"] = forms.BooleanField(
-                label=_("Ask for “%(field)s”") % {"field": spec.label},
+                label=_("Ask for “%(field)s”") % name,
                 required=False,
-                initial=item is not None or (instance is None and key in ("first_name", "emails")),
+                initial=item is not None or (new and key in ("first_name", "emails")),
             )
             self.fields[f"label_{key}"] = forms.CharField(
-                label=_("Label of “%(field)s”") % {"field": spec.label},
+                label=_("Label of “%(field)s”") % name,
                 required=False,
-                max_length=capture.LABEL_LIMIT,
+                max_length=LABEL_LIMIT,
                 initial=(item or {}).get("label") or str(spec.label),
+                widget=forms.TextInput(attrs=small),
             )
             self.fields[f"required_{key}"] = forms.BooleanField(
-                label=_("“%(field)s” is required") % {"field": spec.label},
+                label=_("“%(field)s” is required") % name,
                 required=False,
-                initial=bool((item or {}).get("required"))
-                or (instance is None and key == "emails"),
+                initial=bool((item or {}).get("required")) or (new and key == "emails"),
             )
             self.fields[f"position_{key}"] = forms.IntegerField(
-                label=_("Position of “%(field)s”") % {"field": spec.label},
+                label=_("Position of “%(field)s”") % name,
                 required=False,
                 min_value=0,
                 max_value=999,
                 initial=index + 1,
+                widget=forms.NumberInput(attrs=small),
             )
-            self.rows.append(spec)
-        for name, bound in self.fields.items():
-            if isinstance(bound, forms.BooleanField):
-                bound.widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(bound.widget, forms.Select):
-                bound.widget.attrs.setdefault("class", "form-select")
-            else:
-                bound.widget.attrs.setdefault("class", "form-control")
-            if name.startswith(("label_", "position_")):
-                bound.widget.attrs["class"] += " form-control-sm"
 
     @property
     def field_rows(self):
@@ -161,24 +141,19 @@ class CaptureFormSettings(ServiceErrorsMixin, forms.Form):
             for spec in self.rows
         ]
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         picked = []
         for index, spec in enumerate(self.rows):
             if data.get(f"use_{spec.key}"):
                 position = data.get(f"position_{spec.key}")
-                picked.append(
-                    (
-                        position if position is not None else index + 1,
-                        index,
-                        {
-                            "field": spec.key,
-                            "label": data.get(f"label_{spec.key}") or "",
-                            "required": bool(data.get(f"required_{spec.key}")),
-                        },
-                    )
-                )
-        picked.sort(key=lambda row: (row[0], row[1]))
+                item = {
+                    "field": spec.key,
+                    "label": data.get(f"label_{spec.key}") or "",
+                    "required": bool(data.get(f"required_{spec.key}")),
+                }
+                picked.append((index + 1 if position is None else position, index, item))
+        picked.sort(key=lambda row: row[:2])
         return {
             "name": data["name"],
             "fields": [row[2] for row in picked],
@@ -191,8 +166,8 @@ class CaptureFormSettings(ServiceErrorsMixin, forms.Form):
         }
 
 
-class AssignmentRuleForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=capture.NAME_LIMIT)
+class AssignmentRuleForm(SettingsForm):
+    name = forms.CharField(label=_("Name"), max_length=NAME_LIMIT)
     order = forms.IntegerField(
         label=_("Order"),
         min_value=0,
@@ -225,38 +200,27 @@ class AssignmentRuleForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Nobody chosen: every active manager in turn."),
     )
 
-    def __init__(self, *args, instance: AssignmentRule | None = None, **kwargs):
-        self.instance = instance
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "name": instance.name,
-                "order": instance.order,
-                "active": instance.active,
-                "source": instance.source,
-                "region": instance.region,
-                "product": instance.product_id,
-                "users": instance.users,
-            }
-        super().__init__(*args, **kwargs)
+    def initial_from(self, instance: AssignmentRule) -> dict[str, Any]:
+        return {
+            "name": instance.name,
+            "order": instance.order,
+            "active": instance.active,
+            "source": instance.source,
+            "region": instance.region,
+            "product": instance.product_id,
+            "users": instance.users,
+        }
+
+    def add_fields(self) -> None:
         products = Product.objects.filter(active=True)
-        if instance is not None and instance.product_id:
-            products = products | Product.objects.filter(pk=instance.product_id)
+        if self.instance is not None and self.instance.product_id:
+            products = products | Product.objects.filter(pk=self.instance.product_id)
         self.fields["product"].queryset = products.order_by("name")
         self.fields["users"].queryset = _active_users()
-        self.fields["order"].max_value = None
-        for bound in self.fields.values():
-            if isinstance(bound, forms.BooleanField):
-                bound.widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(bound.widget, forms.CheckboxSelectMultiple):
-                bound.widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(bound.widget, forms.Select):
-                bound.widget.attrs.setdefault("class", "form-select")
-            else:
-                bound.widget.attrs.setdefault("class", "form-control")
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
-        order = [pk for pk in (self.instance.users if self.instance else [])]
+        order = list(self.instance.users) if self.instance is not None else []
         chosen = [user.pk for user in data["users"]]
         # keep the turn order of users already in the rule; newcomers join at the end
         users = [pk for pk in order if pk in chosen] + [pk for pk in chosen if pk not in order]

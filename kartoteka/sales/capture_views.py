@@ -13,14 +13,12 @@ settings.CAPTURE_FORM_WINDOW seconds, 10 per 60 by default) and answer 429 past 
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,9 +27,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kartoteka.accounts.throttle import Counter, client_ip
 from kartoteka.contacts.entities import SOURCES
+from kartoteka.customization.views import administrators_only
 from kartoteka.platform.fields import InputErrors
 
-from . import assignment, capture
+from . import assignment, capture, capture_settings
 from .capture_forms import AssignmentRuleForm, CaptureFormSettings
 from .models import AssignmentRule, CaptureForm
 
@@ -64,8 +63,38 @@ def _declared_size(request) -> int:
         return 0
 
 
-def _too_large() -> str:
-    return _("The form sent is too large (at most %(kb)d KB).") % {"kb": capture.BODY_LIMIT // 1024}
+def _open_form(key: str) -> CaptureForm | None:
+    return CaptureForm.objects.select_related("owner").filter(key=key, active=True).first()
+
+
+class Refused(Exception):
+    """A submission refused before `capture.submit` sees it."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+
+
+def _count_attempt(request, form: CaptureForm) -> None:
+    """Count the attempt; Refused past the rate limit or when the request announces more
+    than a form sends (before its body is read)."""
+    counter = _counter(form, request)
+    if counter.exceeded:
+        raise Refused(429, _too_many(counter))
+    counter.hit()
+    if _declared_size(request) > capture.BODY_LIMIT:
+        raise Refused(413, capture.too_large_message())
+
+
+def _submit(request, form: CaptureForm, raw) -> capture.CaptureResult:
+    return capture.submit(
+        form,
+        raw,
+        ip=client_ip(request),
+        origin=request.headers.get("Origin", ""),
+        referer=request.headers.get("Referer", ""),
+    )
 
 
 def _plain_back_link(referer: str) -> str:
@@ -92,33 +121,24 @@ def _raw_from_post(request) -> dict:
 
 @csrf_exempt
 @never_cache
+@require_POST
 def form_submit(request, key: str):
     """A plain HTML form post from a company's site."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = CaptureForm.objects.select_related("owner").filter(key=key, active=True).first()
+    form = _open_form(key)
     if form is None:
         raise Http404
-    counter = _counter(form, request)
-    if counter.exceeded:
-        return _public_page(request, form, ok=False, message=_too_many(counter), status=429)
-    counter.hit()
-    if _declared_size(request) > capture.BODY_LIMIT:
-        return _public_page(request, form, ok=False, message=_too_large(), status=413)
     try:
-        raw = _raw_from_post(request)
-    except RequestDataTooBig:
-        return _public_page(request, form, ok=False, message=_too_large(), status=413)
-    result = capture.submit(
-        form,
-        raw,
-        ip=client_ip(request),
-        origin=request.headers.get("Origin", ""),
-        referer=request.headers.get("Referer", ""),
-    )
+        _count_attempt(request, form)
+        try:
+            raw = _raw_from_post(request)
+        except RequestDataTooBig:
+            raise Refused(413, capture.too_large_message())
+    except Refused as refused:
+        return _public_page(request, form, ok=False, message=refused.message, status=refused.status)
+    result = _submit(request, form, raw)
     if result.ok:
-        if form.redirect_url:
-            return redirect_303(form.redirect_url)
+        if form.redirect_url:  # 303: the browser follows with a GET
+            return HttpResponseRedirect(form.redirect_url, status=303)
         return _public_page(request, form, ok=True, message=result.message, status=200)
     return _public_page(
         request,
@@ -130,12 +150,6 @@ def form_submit(request, key: str):
     )
 
 
-def redirect_303(url: str) -> HttpResponse:
-    response = HttpResponse(status=303)
-    response["Location"] = url
-    return response
-
-
 def _json(body: dict, status: int, allow_origin: str | None) -> JsonResponse:
     response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     response["Vary"] = "Origin"
@@ -144,71 +158,61 @@ def _json(body: dict, status: int, allow_origin: str | None) -> JsonResponse:
     return response
 
 
+def _preflight(allow: str) -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["Vary"] = "Origin"
+    response["Access-Control-Allow-Origin"] = allow
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _json_body(request):
+    """The parsed body; Refused when it is too large or not JSON."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        body = None
+    if body is None or len(body) > capture.BODY_LIMIT:
+        raise Refused(413, capture.too_large_message())
+    try:
+        return json.loads(body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, _("The request body is not valid JSON."))
+
+
 @csrf_exempt
 @never_cache
+@require_http_methods(["POST", "OPTIONS"])
 def form_submit_json(request, key: str):
     """A site's own script posting JSON; CORS headers only for the form's allowed sites."""
-    if request.method not in ("POST", "OPTIONS"):
-        return HttpResponseNotAllowed(["POST", "OPTIONS"])
-    form = CaptureForm.objects.select_related("owner").filter(key=key, active=True).first()
+    form = _open_form(key)
     if form is None:
         return _json({"detail": _("There is no such form.")}, 404, None)
     origin = request.headers.get("Origin", "")
     allow = capture.cors_origin(form, origin)
-    refused_origin = _("This form does not accept submissions from this site.")
+    if allow is None and (origin or request.method == "OPTIONS"):
+        # not counted: a site the form does not list cannot use up its visitors' limit
+        detail = _("This form does not accept submissions from this site.")
+        return _json({"detail": detail}, 403, None)
     if request.method == "OPTIONS":
-        if allow is None:
-            return _json({"detail": refused_origin}, 403, None)
-        response = HttpResponse(status=204)
-        response["Vary"] = "Origin"
-        response["Access-Control-Allow-Origin"] = allow
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
-        response["Access-Control-Max-Age"] = "600"
-        return response
-    if origin and allow is None:
-        return _json({"detail": refused_origin}, 403, None)
-    counter = _counter(form, request)
-    if counter.exceeded:
-        return _json({"detail": _too_many(counter)}, 429, allow)
-    counter.hit()
-    if _declared_size(request) > capture.BODY_LIMIT:
-        return _json({"detail": _too_large()}, 413, allow)
+        return _preflight(allow)
     try:
-        body = request.body
-    except RequestDataTooBig:
-        return _json({"detail": _too_large()}, 413, allow)
-    if len(body) > capture.BODY_LIMIT:
-        return _json({"detail": _too_large()}, 413, allow)
-    try:
-        raw = json.loads(body.decode("utf-8") or "null")
-    except (UnicodeDecodeError, ValueError):
-        return _json({"detail": _("The request body is not valid JSON.")}, 400, allow)
-    if not isinstance(raw, dict):
-        return _json({"detail": _("Send the form's fields as a JSON object.")}, 422, allow)
-    result = capture.submit(
-        form, raw, ip=client_ip(request), origin=origin, referer=request.headers.get("Referer", "")
-    )
+        _count_attempt(request, form)
+        raw = _json_body(request)
+    except Refused as refused:
+        return _json({"detail": refused.message}, refused.status, allow)
+    result = _submit(request, form, raw)
     if result.ok:
         return _json({"ok": True, "message": result.message}, 200, allow)
-    body_out: dict = {"detail": result.message}
+    body: dict = {"detail": result.message}
     if result.status == 422:
-        body_out["errors"] = result.errors
-    return _json(body_out, result.status, allow)
+        body["errors"] = result.errors
+    return _json(body, result.status, allow)
 
 
 # -- settings pages ------------------------------------------------------------------------------
-
-
-def administrators_only(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_administrator:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _base_url(request) -> str:
@@ -216,7 +220,22 @@ def _base_url(request) -> str:
 
 
 def _form_page(request, template: str, context: dict):
+    """A settings form; answered with 422 when it comes back from a refused POST."""
     return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+def _save(request, form, action, success: str):
+    """Run a settings service with a valid form's data: its result, or None when the form
+    or the service refused (the service's messages are then shown on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(request.user, form.to_data())
+    except InputErrors as error:
+        form.show_errors(error)
+        return None
+    messages.success(request, success)
+    return result
 
 
 @administrators_only
@@ -229,16 +248,10 @@ def forms_list(request):
 @require_http_methods(["GET", "POST"])
 def form_create(request):
     form = CaptureFormSettings(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = capture.create_form(request.user, form.to_data())
-        except InputErrors as error:
-            form.show_errors(error)
-        else:
-            messages.success(
-                request, _("The web form was created. Copy its HTML into your site's page.")
-            )
-            return redirect("sales:form_edit", created.pk)
+    success = _("The web form was created. Copy its HTML into your site's page.")
+    created = _save(request, form, capture_settings.create_form, success)
+    if created is not None:
+        return redirect("sales:form_edit", created.pk)
     return _form_page(request, "sales/capture/form_edit.html", {"form": form})
 
 
@@ -247,27 +260,25 @@ def form_create(request):
 def form_edit(request, pk: int):
     capture_form = get_object_or_404(CaptureForm, pk=pk)
     form = CaptureFormSettings(request.POST or None, instance=capture_form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            capture.update_form(request.user, capture_form, form.to_data())
-        except InputErrors as error:
-            form.show_errors(error)
-        else:
-            messages.success(request, _("The web form was saved."))
-            return redirect("sales:form_edit", capture_form.pk)
-    if request.method == "POST":
-        capture_form.refresh_from_db()  # the snippet shows what is stored, not the refused edit
+
+    def update(user, data):
+        return capture_settings.update_form(user, capture_form, data)
+
+    if _save(request, form, update, _("The web form was saved.")) is not None:
+        return redirect("sales:form_edit", capture_form.pk)
+    # a refused edit changed nothing: the snippet shows the stored form
     base = _base_url(request)
+    fields = capture.form_fields(capture_form)
     return _form_page(
         request,
         "sales/capture/form_edit.html",
         {
             "form": form,
             "capture_form": capture_form,
-            "snippet": capture.render_snippet(capture_form, base),
-            "fetch_example": capture.render_fetch_example(capture_form, base),
-            "submit_url": capture.submit_url(capture_form, base),
-            "json_url": capture.json_url(capture_form, base),
+            "snippet": capture_settings.render_snippet(capture_form, base, fields),
+            "fetch_example": capture_settings.render_fetch_example(capture_form, base, fields),
+            "submit_url": capture_settings.submit_url(capture_form, base),
+            "json_url": capture_settings.json_url(capture_form, base),
         },
     )
 
@@ -277,7 +288,7 @@ def form_edit(request, pk: int):
 def form_delete(request, pk: int):
     capture_form = get_object_or_404(CaptureForm, pk=pk)
     if request.method == "POST":
-        capture.delete_form(request.user, capture_form)
+        capture_settings.delete_form(request.user, capture_form)
         messages.success(request, _("The web form was deleted; its leads are kept."))
         return redirect("sales:forms")
     return render(
@@ -291,36 +302,30 @@ def form_delete(request, pk: int):
 @require_POST
 def form_rotate(request, pk: int):
     capture_form = get_object_or_404(CaptureForm, pk=pk)
-    capture.rotate_key(request.user, capture_form)
+    capture_settings.rotate_key(request.user, capture_form)
     text = _("The form has a new address: paste the new HTML into your site.")
     messages.success(request, text)
     return redirect("sales:form_edit", capture_form.pk)
 
 
-def _source_labels() -> dict[str, str]:
-    return {key: str(label) for key, label in SOURCES}
-
-
 @administrators_only
 def rules(request):
     rows = list(AssignmentRule.objects.select_related("product").order_by("order", "id"))
-    user_ids = {pk for rule in rows for pk in assignment._ids(rule.users)}
-    names = {user.pk: str(user) for user in get_user_model().objects.filter(pk__in=user_ids)}
-    labels = _source_labels()
-    shown = []
-    for rule in rows:
-        upcoming = assignment.next_user_preview(rule)
-        if upcoming is not None and upcoming not in names:
-            names[upcoming] = str(get_user_model().objects.get(pk=upcoming))
-        shown.append(
-            {
-                "rule": rule,
-                "source": labels.get(rule.source, rule.source),
-                "users": [names.get(pk, f"#{pk}") for pk in assignment._ids(rule.users)],
-                "next": names.get(upcoming) if upcoming is not None else "",
-                "fallback": rule.order == assignment.FALLBACK_ORDER,
-            }
-        )
+    upcoming = assignment.next_users_preview(rows)
+    wanted = {pk for rule in rows for pk in assignment.user_ids(rule)}
+    wanted |= {pk for pk in upcoming.values() if pk is not None}
+    names = {user.pk: str(user) for user in get_user_model().objects.filter(pk__in=wanted)}
+    sources = {key: str(label) for key, label in SOURCES}
+    shown = [
+        {
+            "rule": rule,
+            "source": sources.get(rule.source, rule.source),
+            "users": [names.get(pk, f"#{pk}") for pk in assignment.user_ids(rule)],
+            "next": names.get(upcoming[rule.pk], ""),
+            "fallback": rule.order == assignment.FALLBACK_ORDER,
+        }
+        for rule in rows
+    ]
     return render(request, "sales/capture/rules.html", {"rows": shown})
 
 
@@ -328,14 +333,9 @@ def rules(request):
 @require_http_methods(["GET", "POST"])
 def rule_create(request):
     form = AssignmentRuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            capture.create_rule(request.user, form.to_data())
-        except InputErrors as error:
-            form.show_errors(error)
-        else:
-            messages.success(request, _("The assignment rule was created."))
-            return redirect("sales:rules")
+    success = _("The assignment rule was created.")
+    if _save(request, form, capture_settings.create_rule, success) is not None:
+        return redirect("sales:rules")
     return _form_page(request, "sales/capture/rule_edit.html", {"form": form})
 
 
@@ -344,14 +344,12 @@ def rule_create(request):
 def rule_edit(request, pk: int):
     rule = get_object_or_404(AssignmentRule, pk=pk)
     form = AssignmentRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        try:
-            capture.update_rule(request.user, rule, form.to_data())
-        except InputErrors as error:
-            form.show_errors(error)
-        else:
-            messages.success(request, _("The assignment rule was saved."))
-            return redirect("sales:rules")
+
+    def update(user, data):
+        return capture_settings.update_rule(user, rule, data)
+
+    if _save(request, form, update, _("The assignment rule was saved.")) is not None:
+        return redirect("sales:rules")
     return _form_page(request, "sales/capture/rule_edit.html", {"form": form, "rule": rule})
 
 
@@ -359,6 +357,6 @@ def rule_edit(request, pk: int):
 @require_POST
 def rule_delete(request, pk: int):
     rule = get_object_or_404(AssignmentRule, pk=pk)
-    capture.delete_rule(request.user, rule)
+    capture_settings.delete_rule(request.user, rule)
     messages.success(request, _("The assignment rule was deleted."))
     return redirect("sales:rules")

@@ -18,6 +18,10 @@ Pipelines, stages, reasons and currencies can be read by every signed-in user (d
 scripts need them); channel costs and every write need an administrator. Names of built-in
 rows come back as stored ("name") and in the reader's language ("label"). Rates and amounts
 are decimal strings. Errors use the shared format of `platform.api_base`.
+
+The writes are the settings actions' (`settings_pipelines`, `settings_reasons`,
+`settings_money`). A writing handler checks the administrator before it looks a row up, so
+anyone else gets 403 whether or not the row exists.
 """
 
 from __future__ import annotations
@@ -26,33 +30,26 @@ import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from kartoteka.platform.permissions import PermissionDenied
+from kartoteka.platform.api_records import ErrorOut
 
-from . import config
-from . import settings_services as services
+from . import config, settings_money, settings_pipelines, settings_reasons
 from .models import ChannelCost, Currency, Pipeline, Reason, Stage
+from .settings_common import refuse, require_admin
 
 router = Router(tags=["sales settings"])
 
 Number = int | float | str
 
 
-def _require_admin(request) -> None:
-    if not getattr(request.user, "is_administrator", False):
-        raise PermissionDenied("sales settings")
-
-
 def _data(payload: Schema) -> dict[str, Any]:
+    """The fields the client sent (a PATCH changes only those)."""
     return payload.model_dump(exclude_unset=True)
-
-
-class ErrorOut(Schema):
-    error: dict[str, Any]
 
 
 # -- pipelines and stages ----------------------------------------------------------------------
@@ -113,10 +110,10 @@ class StagePatch(Schema):
 
 class StageOrderIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(..., max_length=services.MAX_STAGES)
+    ids: list[int] = Field(..., max_length=settings_pipelines.MAX_STAGES)
 
 
-def _stage_out(stage: Stage, deal_count: int | None = None) -> dict[str, Any]:
+def _stage_out(stage: Stage, deal_count: int) -> dict[str, Any]:
     return {
         "id": stage.pk,
         "pipeline": stage.pipeline_id,
@@ -126,7 +123,7 @@ def _stage_out(stage: Stage, deal_count: int | None = None) -> dict[str, Any]:
         "probability": stage.probability,
         "order": stage.order,
         "stale_days": stage.stale_days,
-        "deal_count": getattr(stage, "deal_count", deal_count or 0),
+        "deal_count": deal_count,
     }
 
 
@@ -139,17 +136,20 @@ def _pipeline_out(pipeline: Pipeline) -> dict[str, Any]:
         "is_default": pipeline.is_default,
         "active": pipeline.active,
         "deal_count": pipeline.deal_count,
-        "stages": [_stage_out(stage) for stage in pipeline.stages.all()],
+        "stages": [_stage_out(stage, stage.deal_count) for stage in pipeline.stage_rows],
     }
 
 
 def _pipeline(pk: int) -> dict[str, Any]:
-    return _pipeline_out(get_object_or_404(services.pipelines_with_counts(), pk=pk))
+    found = settings_pipelines.pipelines_with_counts(pk)
+    if not found:
+        raise Http404
+    return _pipeline_out(found[0])
 
 
 @router.get("/pipelines", response=list[PipelineOut], summary="Pipelines with their stages")
 def list_pipelines(request):
-    return [_pipeline_out(pipeline) for pipeline in services.pipelines_with_counts()]
+    return [_pipeline_out(pipeline) for pipeline in settings_pipelines.pipelines_with_counts()]
 
 
 @router.post(
@@ -158,8 +158,8 @@ def list_pipelines(request):
     summary="Create a pipeline (it starts with the stages New, Won and Lost)",
 )
 def create_pipeline(request, payload: PipelineIn):
-    _require_admin(request)
-    pipeline = services.create_pipeline(request.user, _data(payload))
+    require_admin(request.user)
+    pipeline = settings_pipelines.create_pipeline(request.user, _data(payload))
     return Status(201, _pipeline(pipeline.pk))
 
 
@@ -178,9 +178,9 @@ def read_pipeline(request, pk: int):
     summary="Rename a pipeline, make it the default, activate or deactivate it",
 )
 def update_pipeline(request, pk: int, payload: PipelinePatch):
-    _require_admin(request)
+    require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    services.update_pipeline(request.user, pipeline, _data(payload))
+    settings_pipelines.update_pipeline(request.user, pipeline, _data(payload))
     return _pipeline(pk)
 
 
@@ -190,8 +190,8 @@ def update_pipeline(request, pk: int, payload: PipelinePatch):
     summary="Delete a pipeline without deals (deactivate one that has deals)",
 )
 def delete_pipeline(request, pk: int):
-    _require_admin(request)
-    services.delete_pipeline(request.user, get_object_or_404(Pipeline, pk=pk))
+    require_admin(request.user)
+    settings_pipelines.delete_pipeline(request.user, get_object_or_404(Pipeline, pk=pk))
     return Status(204, None)
 
 
@@ -201,10 +201,10 @@ def delete_pipeline(request, pk: int):
     summary="Add a stage to a pipeline",
 )
 def create_stage(request, pk: int, payload: StageIn):
-    _require_admin(request)
+    require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    stage = services.create_stage(request.user, pipeline, _data(payload))
-    return Status(201, _stage_out(stage))
+    stage = settings_pipelines.create_stage(request.user, pipeline, _data(payload))
+    return Status(201, _stage_out(stage, 0))
 
 
 @router.post(
@@ -213,15 +213,10 @@ def create_stage(request, pk: int, payload: StageIn):
     summary="Put a pipeline's stages in a new order (every stage id once)",
 )
 def order_stages(request, pk: int, payload: StageOrderIn):
-    _require_admin(request)
+    require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    services.reorder_stages(request.user, pipeline, payload.ids)
+    settings_pipelines.reorder_stages(request.user, pipeline, payload.ids)
     return _pipeline(pk)
-
-
-def _stage_with_count(pk: int) -> dict[str, Any]:
-    stage = get_object_or_404(Stage, pk=pk)
-    return _stage_out(stage, stage.deals.count())
 
 
 @router.patch(
@@ -230,9 +225,10 @@ def _stage_with_count(pk: int) -> dict[str, Any]:
     summary="Change a stage: name, kind, probability, stale after days",
 )
 def update_stage(request, pk: int, payload: StagePatch):
-    _require_admin(request)
-    services.update_stage(request.user, get_object_or_404(Stage, pk=pk), _data(payload))
-    return _stage_with_count(pk)
+    require_admin(request.user)
+    stage = get_object_or_404(Stage, pk=pk)
+    settings_pipelines.update_stage(request.user, stage, _data(payload))
+    return _stage_out(stage, stage.deals.count())
 
 
 @router.delete(
@@ -241,8 +237,8 @@ def update_stage(request, pk: int, payload: StagePatch):
     summary="Delete a stage without deals (not the last open, won or lost one)",
 )
 def delete_stage(request, pk: int):
-    _require_admin(request)
-    services.delete_stage(request.user, get_object_or_404(Stage, pk=pk))
+    require_admin(request.user)
+    settings_pipelines.delete_stage(request.user, get_object_or_404(Stage, pk=pk))
     return Status(204, None)
 
 
@@ -301,8 +297,8 @@ def list_reasons(request, kind: ReasonKind | None = None, active: bool | None = 
     summary="Add a loss or disqualification reason",
 )
 def create_reason(request, payload: ReasonIn):
-    _require_admin(request)
-    return Status(201, _reason_out(services.create_reason(request.user, _data(payload))))
+    require_admin(request.user)
+    return Status(201, _reason_out(settings_reasons.create_reason(request.user, _data(payload))))
 
 
 @router.patch(
@@ -311,9 +307,9 @@ def create_reason(request, payload: ReasonIn):
     summary="Rename, reorder, activate or deactivate a reason",
 )
 def update_reason(request, pk: int, payload: ReasonPatch):
-    _require_admin(request)
+    require_admin(request.user)
     reason = get_object_or_404(Reason, pk=pk)
-    return _reason_out(services.update_reason(request.user, reason, _data(payload)))
+    return _reason_out(settings_reasons.update_reason(request.user, reason, _data(payload)))
 
 
 @router.delete(
@@ -322,8 +318,8 @@ def update_reason(request, pk: int, payload: ReasonPatch):
     summary="Delete an unused reason (deactivate a used one)",
 )
 def delete_reason(request, pk: int):
-    _require_admin(request)
-    services.delete_reason(request.user, get_object_or_404(Reason, pk=pk))
+    require_admin(request.user)
+    settings_reasons.delete_reason(request.user, get_object_or_404(Reason, pk=pk))
     return Status(204, None)
 
 
@@ -375,8 +371,8 @@ def list_currencies(request):
     summary="Add a currency with its rate to the base currency",
 )
 def create_currency(request, payload: CurrencyIn):
-    _require_admin(request)
-    return Status(201, _currency_out(services.create_currency(request.user, _data(payload))))
+    require_admin(request.user)
+    return Status(201, _currency_out(settings_money.create_currency(request.user, _data(payload))))
 
 
 @router.patch(
@@ -385,16 +381,16 @@ def create_currency(request, payload: CurrencyIn):
     summary="Rename a currency, change its rate or make it the base",
 )
 def update_currency(request, code: str, payload: CurrencyPatch):
-    _require_admin(request)
+    require_admin(request.user)
     currency = get_object_or_404(Currency, code=code.upper())
     data = _data(payload)
     is_base = data.pop("is_base", None)
     if is_base is False and currency.is_base:
-        raise services.refuse(_("Make another currency the base instead."), "is_base")
+        raise refuse(_("Make another currency the base instead."), "is_base")
     if data:
-        currency = services.update_currency(request.user, currency, data)
+        currency = settings_money.update_currency(request.user, currency, data)
     if is_base:
-        currency = services.make_base_currency(request.user, currency)
+        currency = settings_money.make_base_currency(request.user, currency)
     return _currency_out(currency)
 
 
@@ -404,8 +400,8 @@ def update_currency(request, code: str, payload: CurrencyPatch):
     summary="Delete a currency that no deal, product or cost uses",
 )
 def delete_currency(request, code: str):
-    _require_admin(request)
-    services.delete_currency(request.user, get_object_or_404(Currency, code=code.upper()))
+    require_admin(request.user)
+    settings_money.delete_currency(request.user, get_object_or_404(Currency, code=code.upper()))
     return Status(204, None)
 
 
@@ -460,7 +456,7 @@ def _cost_out(cost: ChannelCost) -> dict[str, Any]:
     summary="Money spent on lead sources, newest first",
 )
 def list_channel_costs(request, source: str = "", limit: int = Query(200, ge=1, le=1000)):
-    _require_admin(request)
+    require_admin(request.user)
     costs = ChannelCost.objects.order_by("-period_start", "-id")
     if source:
         costs = costs.filter(source=source)
@@ -473,8 +469,8 @@ def list_channel_costs(request, source: str = "", limit: int = Query(200, ge=1, 
     summary="Add the money spent on a source over a period",
 )
 def create_channel_cost(request, payload: ChannelCostIn):
-    _require_admin(request)
-    cost = services.create_channel_cost(request.user, _data(payload))
+    require_admin(request.user)
+    cost = settings_money.create_channel_cost(request.user, _data(payload))
     return Status(201, _cost_out(cost))
 
 
@@ -484,9 +480,9 @@ def create_channel_cost(request, payload: ChannelCostIn):
     summary="Change a channel cost",
 )
 def update_channel_cost(request, pk: int, payload: ChannelCostPatch):
-    _require_admin(request)
+    require_admin(request.user)
     cost = get_object_or_404(ChannelCost, pk=pk)
-    return _cost_out(services.update_channel_cost(request.user, cost, _data(payload)))
+    return _cost_out(settings_money.update_channel_cost(request.user, cost, _data(payload)))
 
 
 @router.delete(
@@ -495,6 +491,6 @@ def update_channel_cost(request, pk: int, payload: ChannelCostPatch):
     summary="Delete a channel cost",
 )
 def delete_channel_cost(request, pk: int):
-    _require_admin(request)
-    services.delete_channel_cost(request.user, get_object_or_404(ChannelCost, pk=pk))
+    require_admin(request.user)
+    settings_money.delete_channel_cost(request.user, get_object_or_404(ChannelCost, pk=pk))
     return Status(204, None)

@@ -1,6 +1,10 @@
 """Forms of the sales settings pages. They render the inputs and hand the posted values to
-`settings_services`, which owns every rule; its errors come back onto the form through
-`show_errors`."""
+the settings actions (`settings_pipelines`, `settings_reasons`, `settings_money`), which own
+every rule; their errors come back onto the form through `show_errors`.
+
+A built-in name is stored as its English msgid and shown translated (`config.label`): the
+form shows the translation, and an unchanged name goes back as the msgid so that it keeps
+being translated."""
 
 from __future__ import annotations
 
@@ -13,11 +17,11 @@ from kartoteka.contacts.entities import SOURCES
 from kartoteka.customization.forms import BootstrapForm
 
 from . import config
-from .models import Currency, Reason, Stage
+from .models import Currency, Stage
 
 
 class SettingsForm(BootstrapForm):
-    """Every field optional at this level: the service reports what is missing, once."""
+    """Every field optional at this level: the action reports what is missing, once."""
 
     def __init__(self, *args, instance=None, **kwargs):
         self.instance = instance
@@ -26,10 +30,16 @@ class SettingsForm(BootstrapForm):
         super().__init__(*args, **kwargs)
 
     def initial_from(self, instance) -> dict[str, Any]:
-        return {name: getattr(instance, name, None) for name in self.base_fields}
+        initial = {name: getattr(instance, name, None) for name in self.base_fields}
+        if "name" in initial:
+            initial["name"] = config.label(instance.name)
+        return initial
 
     def to_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        if self.instance is not None and data.get("name") == config.label(self.instance.name):
+            data["name"] = self.instance.name
+        return data
 
 
 class PipelineForm(SettingsForm):
@@ -45,20 +55,6 @@ class PipelineForm(SettingsForm):
         initial=True,
         help_text=_("An inactive pipeline keeps its deals but is not offered for new ones."),
     )
-
-    def initial_from(self, instance) -> dict[str, Any]:
-        return {
-            "name": config.label(instance.name),
-            "is_default": instance.is_default,
-            "active": instance.active,
-        }
-
-    def to_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        # An unchanged built-in name stays the msgid, so it keeps being translated.
-        if self.instance is not None and data["name"] == config.label(self.instance.name):
-            data["name"] = self.instance.name
-        return data
 
 
 class StageForm(SettingsForm):
@@ -85,20 +81,6 @@ class StageForm(SettingsForm):
         ),
     )
 
-    def initial_from(self, instance) -> dict[str, Any]:
-        return {
-            "name": config.label(instance.name),
-            "kind": instance.kind,
-            "probability": instance.probability,
-            "stale_days": instance.stale_days,
-        }
-
-    def to_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if self.instance is not None and data["name"] == config.label(self.instance.name):
-            data["name"] = self.instance.name
-        return data
-
 
 class ReasonForm(SettingsForm):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
@@ -108,18 +90,10 @@ class ReasonForm(SettingsForm):
         help_text=_("An inactive reason stays on the records that have it but is not offered."),
     )
 
-    def initial_from(self, instance) -> dict[str, Any]:
-        return {"name": config.label(instance.name), "active": instance.active}
-
-    def to_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if self.instance is not None and data["name"] == config.label(self.instance.name):
-            data["name"] = self.instance.name
-        return data
-
 
 class NewReasonForm(SettingsForm):
-    kind = forms.ChoiceField(choices=Reason.Kind.choices, widget=forms.HiddenInput)
+    """The name only: the page says which list the reason goes to."""
+
     name = forms.CharField(
         label=_("New reason"),
         max_length=100,
@@ -144,11 +118,7 @@ class CurrencyForm(SettingsForm):
     )
 
     def initial_from(self, instance: Currency) -> dict[str, Any]:
-        return {
-            "code": instance.code,
-            "name": config.label(instance.name),
-            "rate": f"{instance.rate.normalize():f}",
-        }
+        return {**super().initial_from(instance), "rate": f"{instance.rate.normalize():f}"}
 
     def add_fields(self) -> None:
         if self.instance is not None:
@@ -158,12 +128,9 @@ class CurrencyForm(SettingsForm):
                 self.fields["rate"].help_text = _("The rate of the base currency is always 1.")
 
     def to_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if self.instance is not None:
-            if data["name"] == config.label(self.instance.name):
-                data["name"] = self.instance.name
-            if self.instance.is_base:
-                data.pop("rate", None)
+        data = super().to_data()
+        if self.instance is not None and self.instance.is_base:
+            data.pop("rate", None)
         return data
 
 
@@ -182,11 +149,11 @@ class ChannelCostForm(SettingsForm):
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def add_fields(self) -> None:
-        snap = config.snapshot()
-        codes = sorted(Currency.objects.values_list("code", flat=True))
-        self.fields["currency"].choices = [(code, code) for code in codes]
+        # The same currencies, from the same cache, as the deal form offers.
+        snapshot = config.snapshot()
+        self.fields["currency"].choices = [(code, code) for code in sorted(snapshot.currencies)]
         if self.instance is None and not self.is_bound:
-            self.initial.setdefault("currency", snap.base)
+            self.initial.setdefault("currency", snapshot.base)
 
     def initial_from(self, instance) -> dict[str, Any]:
         return {

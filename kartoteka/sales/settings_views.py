@@ -1,6 +1,11 @@
 """Sales settings pages (/sales/settings/…): pipelines and stages, loss and disqualification
 reasons, currencies and rates, channel costs. Administrators only (others get 403); every
-change goes through `settings_services`, whose refusals are shown on the form or as a message.
+change goes through the settings actions (`settings_pipelines`, `settings_reasons`,
+`settings_money`), whose refusals are shown on the form or as a message.
+
+Two shapes repeat: a form page (`_form_page`: GET shows the form, a POST that the action
+accepts redirects with a message, a refused one shows the form again with 422) and a button
+(`_button`: a POST without a form that runs one action and redirects with its outcome).
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kartoteka.contacts.entities import SOURCES
 from kartoteka.customization.views import administrators_only
 from kartoteka.platform.fields import InputErrors
 
-from . import config
-from . import settings_services as services
+from . import config, settings_money, settings_pipelines, settings_reasons
 from .models import ChannelCost, Currency, Pipeline, Reason, Stage
 from .settings_forms import (
     ChannelCostForm,
@@ -34,43 +39,57 @@ from .settings_forms import (
 COSTS_SHOWN = 200
 
 
-def _run(request, action, success: str) -> bool:
-    """Run a service for a button (no form): a refusal becomes an error message."""
+def _refusal(error: InputErrors) -> str:
+    """The first message, without the field name: it is shown on its own, not by a field."""
+    return next(iter(error.errors.values()), [""])[0]
+
+
+def _form_page(request, form, save, *, success: str, target, template: str, context):
+    """GET shows the form. A POST hands the form's data to `save`: when it is accepted,
+    redirect to `target` (a URL, or a function of what `save` returned) with `success`; when
+    it is refused, show the form again with the messages by its fields (422). `context` may be
+    a function that builds it: it is called only when the page is shown."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.to_data())
+        except InputErrors as error:
+            form.show_errors(error)
+        else:
+            messages.success(request, success)
+            return redirect(target(result) if callable(target) else target)
+    status = 422 if request.method == "POST" else 200
+    context = context() if callable(context) else context
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+def _attempt(request, action, success: str | None) -> bool:
+    """Run an action for a button: a refusal becomes an error message."""
     try:
         action()
     except InputErrors as error:
-        messages.error(request, _message(error))
+        messages.error(request, _refusal(error))
         return False
-    messages.success(request, success)
+    if success:
+        messages.success(request, success)
     return True
 
 
-def _message(error: InputErrors) -> str:
-    for messages_ in error.errors.values():
-        return messages_[0]
-    return ""
-
-
-def _submit(request, form, action, success: str) -> bool:
-    """Run a service with a form's data; on refusal put its messages on the form."""
-    if not form.is_valid():
-        return False
-    try:
-        action(form.to_data())
-    except InputErrors as error:
-        form.show_errors(error)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _form_page(request, template: str, context: dict):
-    status = 422 if request.method == "POST" else 200
-    return render(request, template, context, status=status)
+def _button(request, action, success: str | None, target: str):
+    _attempt(request, action, success)
+    return redirect(target)
 
 
 def _pipelines_anchor(pipeline_id: int) -> str:
     return reverse("sales:settings_pipelines") + f"#pipeline-{pipeline_id}"
+
+
+def _reasons_anchor(kind: str) -> str:
+    return reverse("sales:settings_reasons") + f"#reasons-{kind}"
+
+
+def _active_from(request) -> bool:
+    """The activate / deactivate buttons post active=1 or active=0."""
+    return request.POST.get("active") == "1"
 
 
 @administrators_only
@@ -83,10 +102,9 @@ def settings_home(request):
 
 @administrators_only
 def pipelines(request):
-    rows = list(services.pipelines_with_counts())
+    rows = settings_pipelines.pipelines_with_counts()
     for pipeline in rows:
         pipeline.label = config.label(pipeline.name)
-        pipeline.stage_rows = list(pipeline.stages.all())
         for stage in pipeline.stage_rows:
             stage.label = config.label(stage.name)
     return render(
@@ -97,17 +115,14 @@ def pipelines(request):
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def pipeline_create(request):
-    form = PipelineForm(request.POST or None)
-    if request.method == "POST":
-        created = {}
-
-        def create(data):
-            created["pipeline"] = services.create_pipeline(request.user, data)
-
-        if _submit(request, form, create, _("The pipeline was created with three stages.")):
-            return redirect(_pipelines_anchor(created["pipeline"].pk))
     return _form_page(
-        request, "sales/settings/pipeline_form.html", {"active": "pipelines", "form": form}
+        request,
+        PipelineForm(request.POST or None),
+        lambda data: settings_pipelines.create_pipeline(request.user, data),
+        success=_("The pipeline was created with three stages."),
+        target=lambda pipeline: _pipelines_anchor(pipeline.pk),
+        template="sales/settings/pipeline_form.html",
+        context={"active": "pipelines"},
     )
 
 
@@ -115,20 +130,14 @@ def pipeline_create(request):
 @require_http_methods(["GET", "POST"])
 def pipeline_edit(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    form = PipelineForm(request.POST or None, instance=pipeline)
-    if request.method == "POST":
-        if _submit(
-            request,
-            form,
-            lambda data: services.update_pipeline(request.user, pipeline, data),
-            _("The pipeline was saved."),
-        ):
-            return redirect(_pipelines_anchor(pipeline.pk))
-        pipeline.refresh_from_db()
     return _form_page(
         request,
-        "sales/settings/pipeline_form.html",
-        {"active": "pipelines", "form": form, "pipeline": pipeline},
+        PipelineForm(request.POST or None, instance=pipeline),
+        lambda data: settings_pipelines.update_pipeline(request.user, pipeline, data),
+        success=_("The pipeline was saved."),
+        target=_pipelines_anchor(pipeline.pk),
+        template="sales/settings/pipeline_form.html",
+        context={"active": "pipelines", "pipeline": pipeline},
     )
 
 
@@ -136,34 +145,34 @@ def pipeline_edit(request, pk: int):
 @require_POST
 def pipeline_default(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    _run(
+    return _button(
         request,
-        lambda: services.make_default_pipeline(request.user, pipeline),
+        lambda: settings_pipelines.make_default_pipeline(request.user, pipeline),
         _("“%(name)s” is now the default pipeline.") % {"name": config.label(pipeline.name)},
+        _pipelines_anchor(pipeline.pk),
     )
-    return redirect(_pipelines_anchor(pipeline.pk))
 
 
 @administrators_only
 @require_POST
-def pipeline_deactivate(request, pk: int):
+def pipeline_active(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    active = request.POST.get("active") == "1"
-    _run(
+    active = _active_from(request)
+    return _button(
         request,
-        lambda: services.update_pipeline(request.user, pipeline, {"active": active}),
+        lambda: settings_pipelines.update_pipeline(request.user, pipeline, {"active": active}),
         _("The pipeline was activated.") if active else _("The pipeline was deactivated."),
+        _pipelines_anchor(pipeline.pk),
     )
-    return redirect(_pipelines_anchor(pipeline.pk))
 
 
 @administrators_only
 @require_POST
 def pipeline_delete(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    if _run(
+    if _attempt(
         request,
-        lambda: services.delete_pipeline(request.user, pipeline),
+        lambda: settings_pipelines.delete_pipeline(request.user, pipeline),
         _("The pipeline was deleted."),
     ):
         return redirect("sales:settings_pipelines")
@@ -174,21 +183,15 @@ def pipeline_delete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def stage_create(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    form = StageForm(request.POST or None, initial={"kind": Stage.Kind.OPEN, "probability": 10})
-    if request.method == "POST":
-        if _submit(
-            request,
-            form,
-            lambda data: services.create_stage(request.user, pipeline, data),
-            _("The stage was added."),
-        ):
-            return redirect(_pipelines_anchor(pipeline.pk))
     return _form_page(
         request,
-        "sales/settings/stage_form.html",
-        {
+        StageForm(request.POST or None, initial={"kind": Stage.Kind.OPEN, "probability": 10}),
+        lambda data: settings_pipelines.create_stage(request.user, pipeline, data),
+        success=_("The stage was added."),
+        target=_pipelines_anchor(pipeline.pk),
+        template="sales/settings/stage_form.html",
+        context={
             "active": "pipelines",
-            "form": form,
             "pipeline": pipeline,
             "pipeline_label": config.label(pipeline.name),
         },
@@ -199,22 +202,15 @@ def stage_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, pk: int):
     stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
-    form = StageForm(request.POST or None, instance=stage)
-    if request.method == "POST":
-        if _submit(
-            request,
-            form,
-            lambda data: services.update_stage(request.user, stage, data),
-            _("The stage was saved."),
-        ):
-            return redirect(_pipelines_anchor(stage.pipeline_id))
-        stage.refresh_from_db()
     return _form_page(
         request,
-        "sales/settings/stage_form.html",
-        {
+        StageForm(request.POST or None, instance=stage),
+        lambda data: settings_pipelines.update_stage(request.user, stage, data),
+        success=_("The stage was saved."),
+        target=_pipelines_anchor(stage.pipeline_id),
+        template="sales/settings/stage_form.html",
+        context={
             "active": "pipelines",
-            "form": form,
             "pipeline": stage.pipeline,
             "pipeline_label": config.label(stage.pipeline.name),
             "stage": stage,
@@ -226,23 +222,25 @@ def stage_edit(request, pk: int):
 @require_POST
 def stage_delete(request, pk: int):
     stage = get_object_or_404(Stage, pk=pk)
-    _run(
+    return _button(
         request,
-        lambda: services.delete_stage(request.user, stage),
+        lambda: settings_pipelines.delete_stage(request.user, stage),
         _("The stage “%(name)s” was deleted.") % {"name": config.label(stage.name)},
+        _pipelines_anchor(stage.pipeline_id),
     )
-    return redirect(_pipelines_anchor(stage.pipeline_id))
 
 
 @administrators_only
 @require_POST
 def stage_move(request, pk: int):
     stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
-    try:
-        services.move_stage(request.user, stage, request.POST.get("direction", ""))
-    except InputErrors as error:
-        messages.error(request, _message(error))
-    return redirect(_pipelines_anchor(stage.pipeline_id))
+    direction = request.POST.get("direction", "")
+    return _button(
+        request,
+        lambda: settings_pipelines.move_stage(request.user, stage, direction),
+        None,
+        _pipelines_anchor(stage.pipeline_id),
+    )
 
 
 @administrators_only
@@ -251,58 +249,58 @@ def stage_order(request, pk: int):
     """The drag and drop's save: `ids` in their new order; answers JSON."""
     pipeline = get_object_or_404(Pipeline, pk=pk)
     try:
-        services.reorder_stages(request.user, pipeline, request.POST.getlist("ids"))
+        settings_pipelines.reorder_stages(request.user, pipeline, request.POST.getlist("ids"))
     except InputErrors as error:
-        return JsonResponse({"ok": False, "message": _message(error)}, status=422)
+        return JsonResponse({"ok": False, "message": _refusal(error)}, status=422)
     return JsonResponse({"ok": True, "message": _("The order of the stages was saved.")})
 
 
 # -- reasons -----------------------------------------------------------------------------------
 
-
-def _reason_lists(new_forms: dict | None = None) -> list[dict]:
-    counts = services.reason_use_counts()
-    reasons = list(Reason.objects.order_by("kind", "order", "id"))
-    for reason in reasons:
-        reason.uses = counts.get(reason.pk, 0)
-        reason.label = config.label(reason.name)
-    new_forms = new_forms or {}
-    return [
-        {
-            "kind": kind,
-            "title": title,
-            "reasons": [reason for reason in reasons if reason.kind == kind],
-            "form": new_forms.get(kind) or NewReasonForm(initial={"kind": kind}, prefix=kind),
-        }
-        for kind, title in (
-            (Reason.Kind.LOSS, _("Why deals are lost")),
-            (Reason.Kind.DISQUALIFICATION, _("Why leads are disqualified")),
-        )
-    ]
+REASON_LISTS = (
+    (Reason.Kind.LOSS, gettext_lazy("Why deals are lost")),
+    (Reason.Kind.DISQUALIFICATION, gettext_lazy("Why leads are disqualified")),
+)
 
 
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def reasons(request):
-    """The two lists; a POST adds a reason to one of them (its form is prefixed by kind)."""
-    new_forms = {}
-    if request.method == "POST":
-        kind = request.POST.get("kind", "")
-        if kind not in Reason.Kind.values:
-            kind = Reason.Kind.LOSS
-        form = NewReasonForm(request.POST, prefix=kind)
-        if _submit(
-            request,
-            form,
-            lambda data: services.create_reason(request.user, data),
-            _("The reason was added."),
-        ):
-            return redirect(reverse("sales:settings_reasons") + f"#reasons-{kind}")
-        new_forms[kind] = form
+    """The two lists, each with a form that adds a reason to it; the forms are prefixed by
+    their kind, and a POST names the kind it adds to."""
+    kind = Reason.Kind.LOSS
+    if request.method == "POST" and request.POST.get("kind") in Reason.Kind.values:
+        kind = request.POST["kind"]
+    forms = {
+        each: NewReasonForm(request.POST if each == kind else None, prefix=each)
+        for each, _title in REASON_LISTS
+    }
+
+    def page() -> dict:
+        counts = settings_reasons.reason_use_counts()
+        rows = list(Reason.objects.order_by("kind", "order", "id"))
+        for reason in rows:
+            reason.uses = counts.get(reason.pk, 0)
+            reason.label = config.label(reason.name)
+        lists = [
+            {
+                "kind": each,
+                "title": title,
+                "reasons": [reason for reason in rows if reason.kind == each],
+                "form": forms[each],
+            }
+            for each, title in REASON_LISTS
+        ]
+        return {"active": "reasons", "lists": lists}
+
     return _form_page(
         request,
-        "sales/settings/reasons.html",
-        {"active": "reasons", "lists": _reason_lists(new_forms)},
+        forms[kind],
+        lambda data: settings_reasons.create_reason(request.user, {**data, "kind": kind}),
+        success=_("The reason was added."),
+        target=_reasons_anchor(kind),
+        template="sales/settings/reasons.html",
+        context=page,
     )
 
 
@@ -310,19 +308,14 @@ def reasons(request):
 @require_http_methods(["GET", "POST"])
 def reason_edit(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    form = ReasonForm(request.POST or None, instance=reason)
-    if request.method == "POST":
-        if _submit(
-            request,
-            form,
-            lambda data: services.update_reason(request.user, reason, data),
-            _("The reason was saved."),
-        ):
-            return redirect(reverse("sales:settings_reasons") + f"#reasons-{reason.kind}")
     return _form_page(
         request,
-        "sales/settings/reason_form.html",
-        {"active": "reasons", "form": form, "reason": reason},
+        ReasonForm(request.POST or None, instance=reason),
+        lambda data: settings_reasons.update_reason(request.user, reason, data),
+        success=_("The reason was saved."),
+        target=_reasons_anchor(reason.kind),
+        template="sales/settings/reason_form.html",
+        context={"active": "reasons", "reason": reason},
     )
 
 
@@ -330,65 +323,67 @@ def reason_edit(request, pk: int):
 @require_POST
 def reason_move(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    try:
-        services.move_reason(request.user, reason, request.POST.get("direction", ""))
-    except InputErrors as error:
-        messages.error(request, _message(error))
-    return redirect(reverse("sales:settings_reasons") + f"#reasons-{reason.kind}")
+    direction = request.POST.get("direction", "")
+    return _button(
+        request,
+        lambda: settings_reasons.move_reason(request.user, reason, direction),
+        None,
+        _reasons_anchor(reason.kind),
+    )
 
 
 @administrators_only
 @require_POST
 def reason_active(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    active = request.POST.get("active") == "1"
-    _run(
+    active = _active_from(request)
+    return _button(
         request,
-        lambda: services.update_reason(request.user, reason, {"active": active}),
+        lambda: settings_reasons.update_reason(request.user, reason, {"active": active}),
         _("The reason was activated.") if active else _("The reason was deactivated."),
+        _reasons_anchor(reason.kind),
     )
-    return redirect(reverse("sales:settings_reasons") + f"#reasons-{reason.kind}")
 
 
 @administrators_only
 @require_POST
 def reason_delete(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    _run(
+    return _button(
         request,
-        lambda: services.delete_reason(request.user, reason),
+        lambda: settings_reasons.delete_reason(request.user, reason),
         _("The reason was deleted."),
+        _reasons_anchor(reason.kind),
     )
-    return redirect(reverse("sales:settings_reasons") + f"#reasons-{reason.kind}")
 
 
 # -- currencies --------------------------------------------------------------------------------
 
 
+def _currencies_page() -> dict:
+    counts = settings_money.currency_use_counts()
+    rows = list(Currency.objects.all())
+    for row in rows:
+        row.uses = counts.get(row.code, settings_money.NO_USES)
+        row.in_use = any(row.uses.values())
+        row.label = config.label(row.name)
+        row.rate_text = formats.number_format(Decimal(f"{row.rate.normalize():f}"))
+    base = next((row for row in rows if row.is_base), None)
+    return {"active": "currencies", "rows": rows, "base": base}
+
+
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def currencies(request):
-    """The list of currencies; a POST adds one."""
-    form = CurrencyForm(request.POST or None)
-    if request.method == "POST" and _submit(
-        request,
-        form,
-        lambda data: services.create_currency(request.user, data),
-        _("The currency was added."),
-    ):
-        return redirect("sales:settings_currencies")
-    counts = services.currency_use_counts()
-    rows = list(Currency.objects.all())
-    for row in rows:
-        row.uses = counts.get(row.code, {"deals": 0, "products": 0, "costs": 0})
-        row.label = config.label(row.name)
-        row.in_use = any(row.uses.values())
-        row.rate_text = formats.number_format(Decimal(f"{row.rate.normalize():f}"))
-    base = next((row for row in rows if row.is_base), None)
+    """The list of currencies; its form adds one."""
     return _form_page(
         request,
-        "sales/settings/currencies.html",
-        {"active": "currencies", "rows": rows, "base": base, "form": form},
+        CurrencyForm(request.POST or None),
+        lambda data: settings_money.create_currency(request.user, data),
+        success=_("The currency was added."),
+        target=reverse("sales:settings_currencies"),
+        template="sales/settings/currencies.html",
+        context=_currencies_page,
     )
 
 
@@ -396,19 +391,14 @@ def currencies(request):
 @require_http_methods(["GET", "POST"])
 def currency_edit(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    form = CurrencyForm(request.POST or None, instance=currency)
-    if request.method == "POST":
-        if _submit(
-            request,
-            form,
-            lambda data: services.update_currency(request.user, currency, data),
-            _("The currency was saved."),
-        ):
-            return redirect("sales:settings_currencies")
     return _form_page(
         request,
-        "sales/settings/currency_form.html",
-        {"active": "currencies", "form": form, "currency": currency},
+        CurrencyForm(request.POST or None, instance=currency),
+        lambda data: settings_money.update_currency(request.user, currency, data),
+        success=_("The currency was saved."),
+        target=reverse("sales:settings_currencies"),
+        template="sales/settings/currency_form.html",
+        context={"active": "currencies", "currency": currency},
     )
 
 
@@ -416,25 +406,25 @@ def currency_edit(request, code: str):
 @require_POST
 def currency_make_base(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    _run(
+    return _button(
         request,
-        lambda: services.make_base_currency(request.user, currency),
+        lambda: settings_money.make_base_currency(request.user, currency),
         _("%(code)s is now the base currency; the other rates were recomputed.")
         % {"code": currency.code},
+        reverse("sales:settings_currencies"),
     )
-    return redirect("sales:settings_currencies")
 
 
 @administrators_only
 @require_POST
 def currency_delete(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    _run(
+    return _button(
         request,
-        lambda: services.delete_currency(request.user, currency),
+        lambda: settings_money.delete_currency(request.user, currency),
         _("The currency %(code)s was deleted.") % {"code": currency.code},
+        reverse("sales:settings_currencies"),
     )
-    return redirect("sales:settings_currencies")
 
 
 # -- channel costs -----------------------------------------------------------------------------
@@ -461,40 +451,39 @@ def costs(request):
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def cost_create(request):
-    form = ChannelCostForm(request.POST or None)
-    if request.method == "POST" and _submit(
+    return _form_page(
         request,
-        form,
-        lambda data: services.create_channel_cost(request.user, data),
-        _("The cost was added."),
-    ):
-        return redirect("sales:settings_costs")
-    return _form_page(request, "sales/settings/cost_form.html", {"active": "costs", "form": form})
+        ChannelCostForm(request.POST or None),
+        lambda data: settings_money.create_channel_cost(request.user, data),
+        success=_("The cost was added."),
+        target=reverse("sales:settings_costs"),
+        template="sales/settings/cost_form.html",
+        context={"active": "costs"},
+    )
 
 
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def cost_edit(request, pk: int):
     cost = get_object_or_404(ChannelCost, pk=pk)
-    form = ChannelCostForm(request.POST or None, instance=cost)
-    if request.method == "POST" and _submit(
-        request,
-        form,
-        lambda data: services.update_channel_cost(request.user, cost, data),
-        _("The cost was saved."),
-    ):
-        return redirect("sales:settings_costs")
     return _form_page(
-        request, "sales/settings/cost_form.html", {"active": "costs", "form": form, "cost": cost}
+        request,
+        ChannelCostForm(request.POST or None, instance=cost),
+        lambda data: settings_money.update_channel_cost(request.user, cost, data),
+        success=_("The cost was saved."),
+        target=reverse("sales:settings_costs"),
+        template="sales/settings/cost_form.html",
+        context={"active": "costs", "cost": cost},
     )
 
 
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def cost_delete(request, pk: int):
+    """GET asks (the page says what goes); POST deletes."""
     cost = get_object_or_404(ChannelCost, pk=pk)
     if request.method == "POST":
-        services.delete_channel_cost(request.user, cost)
+        settings_money.delete_channel_cost(request.user, cost)
         messages.success(request, _("The cost was deleted."))
         return redirect("sales:settings_costs")
     return render(request, "sales/settings/cost_delete.html", {"active": "costs", "cost": cost})

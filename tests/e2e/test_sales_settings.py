@@ -28,19 +28,19 @@ def administrator(django_user_model):
 def sales_settings(administrator):
     """Transactional tests may or may not have the data migration's rows (a flush removes
     them): start from none and build them through the services."""
-    from kartoteka.sales import settings_services as services
+    from kartoteka.sales import settings_money, settings_pipelines
     from kartoteka.sales.models import Currency, Deal, Pipeline
     from kartoteka.sales.services import create_deal
 
     Deal.objects.all().delete()
     Pipeline.objects.all().delete()
     Currency.objects.all().delete()
-    pipeline = services.create_pipeline(None, {"name": "Sales"})
-    services.create_stage(None, pipeline, {"name": "Qualification", "probability": 20})
-    services.create_stage(None, pipeline, {"name": "Proposal", "probability": 50})
-    services.create_pipeline(None, {"name": "Partners"})
-    services.create_currency(None, {"code": "EUR", "name": "Euro", "rate": "1"})
-    services.create_currency(None, {"code": "USD", "name": "US dollar", "rate": "0.92"})
+    pipeline = settings_pipelines.create_pipeline(None, {"name": "Sales"})
+    settings_pipelines.create_stage(None, pipeline, {"name": "Qualification", "probability": 20})
+    settings_pipelines.create_stage(None, pipeline, {"name": "Proposal", "probability": 50})
+    settings_pipelines.create_pipeline(None, {"name": "Partners"})
+    settings_money.create_currency(None, {"code": "EUR", "name": "Euro", "rate": "1"})
+    settings_money.create_currency(None, {"code": "USD", "name": "US dollar", "rate": "0.92"})
     create_deal(administrator, {"name": "Big order", "amount": "100", "currency": "USD"})
     return pipeline
 

@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from kartoteka.sales import capture
+from kartoteka.sales import capture_settings
 from kartoteka.sales.models import AssignmentRule, Lead
 
 from .conftest import log_in, shot
@@ -39,7 +39,7 @@ def test_a_visitor_sends_the_form_from_another_site_and_the_manager_gets_the_lea
     browser, page, live_server, other_site, admin_user, manager, colleague, outsider
 ):
     site_url, site_dir = other_site
-    web_form = capture.create_form(
+    web_form = capture_settings.create_form(
         admin_user,
         {
             "name": "Contact us",
@@ -54,10 +54,10 @@ def test_a_visitor_sends_the_form_from_another_site_and_the_manager_gets_the_lea
             "success_message": "Thank you, Vera will hear from us today.",
         },
     )
-    capture.create_rule(
+    capture_settings.create_rule(
         admin_user, {"name": "Fairs", "order": 1, "source": "exhibition", "users": [outsider.pk]}
     )
-    capture.create_rule(
+    capture_settings.create_rule(
         admin_user, {"name": "Website", "order": 2, "source": "website", "users": [manager.pk]}
     )
 
@@ -84,7 +84,7 @@ def test_a_visitor_sends_the_form_from_another_site_and_the_manager_gets_the_lea
     admin.close()
 
     # The company's site: a page on another origin with the pasted snippet.
-    snippet = capture.render_snippet(web_form, live_server.url)
+    snippet = capture_settings.render_snippet(web_form, live_server.url)
     (site_dir / "contact.html").write_text(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Contact</title>"
         "<link rel=icon href=data:,></head>"

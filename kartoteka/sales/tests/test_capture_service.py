@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from kartoteka.sales import capture
+from kartoteka.sales import capture, capture_settings
 from kartoteka.sales.models import AssignmentRule, CaptureForm, Lead, Product
 from kartoteka.timeline.models import Activity
 
@@ -197,12 +197,15 @@ def test_a_colleagues_client_gets_the_enquiry_on_their_card(web_form, make, coll
         owner=colleague,
     )
     assert contact.owner == colleague
-    result = send(web_form, {**VISITOR, "interest": "Second order"})
+    result = send(web_form, {**VISITOR, "interest": "Second order", "utm_source": "mail"})
     assert result.ok and result.attached and result.lead is None
     assert result.message == capture.success_message(web_form)  # nothing about who owns what
     assert Lead.objects.count() == 0
     enquiry = Activity.objects.get(entity="contact", object_id=contact.pk, kind="enquiry")
     assert "Second order" in enquiry.body and enquiry.payload["channel"] == "web_form"
+    # where the enquiry came from is kept on the card it landed on
+    assert enquiry.payload["form_id"] == web_form.pk
+    assert enquiry.payload["utm"] == {"utm_source": "mail"}
     web_form.refresh_from_db()
     assert web_form.submissions == 1
 
@@ -220,20 +223,20 @@ def test_a_rule_about_a_field_the_form_does_not_show_is_explained(registry):
 
 
 def test_the_snippet_posts_to_the_form_with_its_fields_and_the_honeypot(web_form):
-    html = capture.render_snippet(web_form, "https://crm.example.com")
+    html = capture_settings.render_snippet(web_form, "https://crm.example.com")
     assert f'action="https://crm.example.com/sales/f/{web_form.key}/"' in html
     assert 'name="first_name"' in html and 'type="email"' in html and "Your name" in html
     assert 'name="website_url"' in html and 'tabindex="-1"' in html
     for key in capture.UTM_KEYS:
         assert f'<input type="hidden" name="{key}" value="">' in html
     assert "<script" not in html
-    example = capture.render_fetch_example(web_form, "https://crm.example.com")
+    example = capture_settings.render_fetch_example(web_form, "https://crm.example.com")
     assert f"https://crm.example.com/sales/f/{web_form.key}/json" in example
 
 
 def test_labels_are_escaped_in_the_snippet(registry):
     form = make_form(fields=[{"field": "first_name", "label": '<b onclick="x()">Name</b>'}])
-    html = capture.render_snippet(form, "https://crm.example.com")
+    html = capture_settings.render_snippet(form, "https://crm.example.com")
     assert "<b onclick" not in html and "&lt;b onclick=" in html
 
 
@@ -299,7 +302,7 @@ def test_custom_fields_of_leads_can_be_asked_for(registry, admin_user):
             {"field": "consent", "label": "I agree to be contacted", "required": True},
         ]
     )
-    html = capture.render_snippet(form, "https://crm.example.com")
+    html = capture_settings.render_snippet(form, "https://crm.example.com")
     assert '<option value="Pro">Pro</option>' in html and 'type="checkbox"' in html
     refused = send(form, {**VISITOR, "team_size": "many", "plan": "Gold"})
     assert set(refused.errors) == {"consent"}  # the shape is checked first, then the lead's rules

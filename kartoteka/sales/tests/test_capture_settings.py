@@ -387,3 +387,61 @@ def test_every_settings_page_works_under_the_content_security_policy(as_admin, m
 def test_the_api_description_lists_the_forms_endpoints(as_admin):
     paths = as_admin.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/forms", "/api/v1/forms/{pk}", "/api/v1/assignment-rules"} <= set(paths)
+
+
+def test_the_rules_page_runs_the_same_queries_for_many_rules(as_admin, manager, colleague):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert as_admin.get("/sales/rules/").status_code == 200
+        return len(context.captured_queries)
+
+    assignment.ensure_fallback_rule()
+    AssignmentRule.objects.create(name="Pair", order=1, users=[manager.pk, colleague.pk])
+    few = queries()
+    for n in range(8):
+        AssignmentRule.objects.create(name=f"Rule {n}", order=n + 2, users=[colleague.pk])
+    assert queries() == few
+
+
+def test_everyone_in_turn_keeps_its_place_when_renamed(as_admin, manager):
+    rule = assignment.ensure_fallback_rule()
+    response = as_admin.post(
+        f"/sales/rules/{rule.pk}/",
+        {"name": "All managers", "order": str(assignment.FALLBACK_ORDER), "active": "on"},
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.name, rule.order) == ("All managers", assignment.FALLBACK_ORDER)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"order": None}, "order"),
+        ({"active": None}, "active"),
+        ({"name": "two\nlines"}, "name"),
+        ({"order": 1_000_001}, "order"),
+    ],
+)
+def test_a_bad_rule_patch_changes_nothing(as_admin, manager, change, field):
+    rule = AssignmentRule.objects.create(name="All", order=3, users=[manager.pk])
+    response = api(as_admin, "patch", f"/assignment-rules/{rule.pk}", change)
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
+    rule.refresh_from_db()
+    assert (rule.name, rule.order, rule.active) == ("All", 3, True)
+
+
+def test_a_refused_edit_shows_the_stored_snippet(as_admin):
+    form = make_form()
+    response = as_admin.post(
+        f"/sales/forms/{form.pk}/", new_form_post(allowed_origins="https://example.com/contact")
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "no path" in html and f"/sales/f/{form.key}/" in html
+    form.refresh_from_db()
+    assert form.allowed_origins == [] and form.fields[0]["label"] == "Your name"

@@ -262,3 +262,16 @@ def test_malformed_bodies_are_refused(as_admin):
     assert as_admin.post("/pipelines", ["Sales"])[0] == 422
     assert as_admin.post("/pipelines", {"name": "x" * 5000})[0] == 422
     assert Pipeline.objects.count() == 1
+
+
+def test_deal_counts_are_per_pipeline_and_per_stage(as_admin, admin_user, sales):
+    status, partners = as_admin.post("/pipelines", {"name": "Partners"})
+    create_deal(admin_user, {"name": "A"})
+    create_deal(admin_user, {"name": "B", "stage": stage("Proposal").pk})
+    create_deal(admin_user, {"name": "C", "stage": partners["stages"][0]["id"]})
+    status, body = as_admin.get("/pipelines")
+    counts = {p["name"]: (p["deal_count"], [s["deal_count"] for s in p["stages"]]) for p in body}
+    assert counts == {"Sales": (2, [1, 0, 1, 0, 0, 0]), "Partners": (1, [1, 0, 0])}
+    status, body = as_admin.get(f"/pipelines/{partners['id']}")
+    assert status == 200 and body["deal_count"] == 1
+    assert as_admin.get("/pipelines/999999")[0] == 404

@@ -5,8 +5,7 @@ currencies and channel costs; refusals shown in words, hostile names shown as te
 import pytest
 from django.urls import reverse
 
-from kartoteka.sales import config
-from kartoteka.sales import settings_services as services
+from kartoteka.sales import config, settings_money, settings_pipelines
 from kartoteka.sales.models import ChannelCost, Currency, Pipeline, Reason, Stage
 from kartoteka.sales.services import create_deal
 
@@ -96,7 +95,7 @@ def test_pipelines_page_shows_stages_in_order_with_deal_counts(admin_client, adm
 
 
 def test_stage_name_with_markup_is_shown_as_text(admin_client, admin_user):
-    services.update_stage(admin_user, stage("New"), {"name": "<script>alert(1)</script>"})
+    settings_pipelines.update_stage(admin_user, stage("New"), {"name": "<script>alert(1)</script>"})
     html = admin_client.get(reverse("sales:settings_pipelines")).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -179,7 +178,7 @@ def test_new_pipeline_page_creates_and_default_can_move(admin_client):
 
 
 def test_deleting_a_pipeline_with_deals_offers_deactivation(admin_client, admin_user):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
     create_deal(admin_user, {"name": "A", "stage": partners.stages.get(kind="open").pk})
     response = admin_client.post(
         reverse("sales:settings_pipeline_delete", args=[partners.pk]), follow=True
@@ -250,7 +249,7 @@ def test_currencies_page_adds_refuses_and_makes_base(admin_client):
 
 
 def test_currency_in_use_cannot_be_deleted_from_the_page(admin_client, admin_user):
-    services.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "1"})
+    settings_money.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "1"})
     create_deal(admin_user, {"name": "A", "currency": "USD", "amount": "1"})
     response = admin_client.post(
         reverse("sales:settings_currency_delete", args=["USD"]), follow=True
@@ -284,7 +283,7 @@ def test_channel_cost_pages(admin_client):
 
 def test_costs_are_listed_newest_first(admin_client, admin_user):
     for start, note in (("2025-01-01", "January"), ("2025-03-01", "March")):
-        services.create_channel_cost(
+        settings_money.create_channel_cost(
             admin_user,
             {
                 "source": "social",
@@ -312,8 +311,17 @@ def test_pipelines_page_and_api_run_a_constant_number_of_queries(admin_client, a
     count(page), count(api)  # warm the per-process caches
     before = (count(page), count(api))
     for name in ("Partners", "Export", "Retail"):
-        pipeline = services.create_pipeline(admin_user, {"name": name})
-        services.create_stage(admin_user, pipeline, {"name": "Demo"})
+        pipeline = settings_pipelines.create_pipeline(admin_user, {"name": name})
+        settings_pipelines.create_stage(admin_user, pipeline, {"name": "Demo"})
         create_deal(admin_user, {"name": name, "stage": pipeline.stages.first().pk})
     count(page), count(api)
     assert (count(page), count(api)) == before
+
+
+def test_a_new_reason_goes_to_the_list_whose_form_was_posted(admin_client):
+    response = admin_client.post(
+        reverse("sales:settings_reasons"),
+        {"kind": "loss", "loss-kind": "disqualification", "loss-name": "Went silent"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("#reasons-loss")
+    assert Reason.objects.get(name="Went silent").kind == "loss"

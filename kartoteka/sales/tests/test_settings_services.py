@@ -11,8 +11,7 @@ import pytest
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.models import SchemaVersion
 from kartoteka.platform.permissions import PermissionDenied
-from kartoteka.sales import config
-from kartoteka.sales import settings_services as services
+from kartoteka.sales import config, settings_money, settings_pipelines, settings_reasons
 from kartoteka.sales.models import ChannelCost, Currency, Deal, Pipeline, Reason, Stage
 from kartoteka.sales.services import create_deal
 
@@ -48,7 +47,7 @@ def schema_version() -> int:
 
 
 def test_new_pipeline_starts_with_an_open_a_won_and_a_lost_stage(admin_user):
-    pipeline = services.create_pipeline(admin_user, {"name": "Partners"})
+    pipeline = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
     assert [(s.name, s.kind) for s in pipeline.stages.order_by("order")] == [
         ("New", "open"),
         ("Won", "won"),
@@ -59,8 +58,8 @@ def test_new_pipeline_starts_with_an_open_a_won_and_a_lost_stage(admin_user):
 
 
 def test_making_a_pipeline_default_unsets_the_other(admin_user, sales):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
-    services.make_default_pipeline(admin_user, partners)
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
+    settings_pipelines.make_default_pipeline(admin_user, partners)
     assert list(Pipeline.objects.filter(is_default=True)) == [partners]
     assert config.default_pipeline_id() == partners.pk
     deal = create_deal(admin_user, {"name": "Via partners"})
@@ -68,38 +67,38 @@ def test_making_a_pipeline_default_unsets_the_other(admin_user, sales):
 
 
 def test_the_default_pipeline_cannot_be_unset_deactivated_or_deleted(admin_user, sales):
-    errors = refused(services.update_pipeline, admin_user, sales, {"is_default": False})
+    errors = refused(settings_pipelines.update_pipeline, admin_user, sales, {"is_default": False})
     assert "make another pipeline the default" in errors["is_default"][0]
-    errors = refused(services.update_pipeline, admin_user, sales, {"active": False})
+    errors = refused(settings_pipelines.update_pipeline, admin_user, sales, {"active": False})
     assert "cannot be deactivated" in errors["active"][0]
-    errors = refused(services.delete_pipeline, admin_user, sales)
+    errors = refused(settings_pipelines.delete_pipeline, admin_user, sales)
     assert "default pipeline cannot be deleted" in errors["__all__"][0]
     sales.refresh_from_db()
     assert sales.is_default and sales.active
 
 
 def test_pipeline_with_deals_cannot_be_deleted_but_can_be_deactivated(admin_user, sales):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
     first = partners.stages.get(kind="open")
     create_deal(admin_user, {"name": "A", "stage": first.pk})
-    errors = refused(services.delete_pipeline, admin_user, partners)
+    errors = refused(settings_pipelines.delete_pipeline, admin_user, partners)
     assert errors["__all__"][0].startswith("The pipeline has 1 deal, so it cannot be deleted.")
     assert "Deactivate it instead" in errors["__all__"][0]
-    services.update_pipeline(admin_user, partners, {"active": False})
+    settings_pipelines.update_pipeline(admin_user, partners, {"active": False})
     assert partners.pk not in [pk for pk, _n, _d in config.snapshot().pipelines]
     assert Deal.objects.filter(pipeline=partners).count() == 1
 
 
 def test_empty_pipeline_is_deleted_with_its_stages(admin_user):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
-    services.delete_pipeline(admin_user, partners)
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
+    settings_pipelines.delete_pipeline(admin_user, partners)
     assert not Stage.objects.filter(pipeline_id=partners.pk).exists()
 
 
 def test_pipeline_name_is_required_and_single_line(admin_user):
-    assert refused(services.create_pipeline, admin_user, {"name": "  "})["name"]
-    assert refused(services.create_pipeline, admin_user, {"name": "a\nb"})["name"]
-    assert refused(services.create_pipeline, admin_user, {"name": "x" * 101})["name"]
+    assert refused(settings_pipelines.create_pipeline, admin_user, {"name": "  "})["name"]
+    assert refused(settings_pipelines.create_pipeline, admin_user, {"name": "a\nb"})["name"]
+    assert refused(settings_pipelines.create_pipeline, admin_user, {"name": "x" * 101})["name"]
     assert Pipeline.objects.count() == 1
 
 
@@ -109,7 +108,7 @@ def test_pipeline_name_is_required_and_single_line(admin_user):
 def test_stage_with_deals_cannot_be_deleted_and_the_message_says_how_many(admin_user):
     create_deal(admin_user, {"name": "A"})
     create_deal(admin_user, {"name": "B"})
-    errors = refused(services.delete_stage, admin_user, stage("New"))
+    errors = refused(settings_pipelines.delete_stage, admin_user, stage("New"))
     assert errors["__all__"] == [
         "2 deals are in the stage “New”; move them to another stage before deleting the stage."
     ]
@@ -117,7 +116,7 @@ def test_stage_with_deals_cannot_be_deleted_and_the_message_says_how_many(admin_
 
 
 def test_stage_without_deals_is_deleted_and_the_rest_renumbered(admin_user, sales):
-    services.delete_stage(admin_user, stage("Qualification"))
+    settings_pipelines.delete_stage(admin_user, stage("Qualification"))
     assert list(sales.stages.order_by("order").values_list("name", "order")) == [
         ("New", 0),
         ("Proposal", 10),
@@ -129,35 +128,43 @@ def test_stage_without_deals_is_deleted_and_the_rest_renumbered(admin_user, sale
 
 def test_last_won_stage_is_protected(admin_user):
     won = stage("Won")
-    errors = refused(services.delete_stage, admin_user, won)
+    errors = refused(settings_pipelines.delete_stage, admin_user, won)
     assert errors["__all__"] == ["A pipeline needs at least one won stage; this is its last one."]
-    errors = refused(services.update_stage, admin_user, won, {"kind": "open"})
+    errors = refused(settings_pipelines.update_stage, admin_user, won, {"kind": "open"})
     assert errors["kind"] == ["A pipeline needs at least one won stage; this is its last one."]
     won.refresh_from_db()
     assert won.kind == "won"
 
 
 def test_last_lost_and_last_open_stages_are_protected(admin_user):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
     lost = partners.stages.get(kind="lost")
     opened = partners.stages.get(kind="open")
-    assert "lost stage" in refused(services.delete_stage, admin_user, lost)["__all__"][0]
-    assert "open stage" in refused(services.delete_stage, admin_user, opened)["__all__"][0]
+    assert "lost stage" in refused(settings_pipelines.delete_stage, admin_user, lost)["__all__"][0]
+    assert (
+        "open stage" in refused(settings_pipelines.delete_stage, admin_user, opened)["__all__"][0]
+    )
     assert partners.stages.count() == 3
 
 
 def test_a_second_won_stage_lets_the_first_go(admin_user, sales):
-    services.create_stage(admin_user, sales, {"name": "Paid", "kind": "won"})
-    services.delete_stage(admin_user, stage("Won"))
+    settings_pipelines.create_stage(admin_user, sales, {"name": "Paid", "kind": "won"})
+    settings_pipelines.delete_stage(admin_user, stage("Won"))
     assert list(sales.stages.filter(kind="won").values_list("name", flat=True)) == ["Paid"]
 
 
 def test_bad_probability_is_refused_with_a_clear_message(admin_user, sales):
-    errors = refused(services.create_stage, admin_user, sales, {"name": "Demo", "probability": 150})
+    errors = refused(
+        settings_pipelines.create_stage, admin_user, sales, {"name": "Demo", "probability": 150}
+    )
     assert errors == {"probability": ["Enter a number from 0 to 100."]}
-    errors = refused(services.update_stage, admin_user, stage("New"), {"probability": "-5"})
+    errors = refused(
+        settings_pipelines.update_stage, admin_user, stage("New"), {"probability": "-5"}
+    )
     assert errors == {"probability": ["Enter a number from 0 to 100."]}
-    errors = refused(services.update_stage, admin_user, stage("New"), {"probability": "half"})
+    errors = refused(
+        settings_pipelines.update_stage, admin_user, stage("New"), {"probability": "half"}
+    )
     assert errors == {"probability": ["Enter a whole number."]}
     assert not Stage.objects.filter(name="Demo").exists()
     assert stage("New").probability == 10
@@ -165,7 +172,7 @@ def test_bad_probability_is_refused_with_a_clear_message(admin_user, sales):
 
 def test_stage_input_is_checked_whole(admin_user, sales):
     errors = refused(
-        services.create_stage,
+        settings_pipelines.create_stage,
         admin_user,
         sales,
         {"name": "", "kind": "maybe", "stale_days": 0, "colour": "red"},
@@ -175,7 +182,7 @@ def test_stage_input_is_checked_whole(admin_user, sales):
 
 
 def test_new_open_stage_goes_after_the_last_open_one(admin_user, sales):
-    services.create_stage(
+    settings_pipelines.create_stage(
         admin_user, sales, {"name": "Demo", "probability": "60", "stale_days": "7"}
     )
     names = list(sales.stages.order_by("order").values_list("name", flat=True))
@@ -186,15 +193,15 @@ def test_new_open_stage_goes_after_the_last_open_one(admin_user, sales):
 
 
 def test_stage_with_deals_keeps_its_kind(admin_user, sales):
-    services.create_stage(admin_user, sales, {"name": "Paid", "kind": "won"})
+    settings_pipelines.create_stage(admin_user, sales, {"name": "Paid", "kind": "won"})
     deal = create_deal(admin_user, {"name": "A", "stage": stage("Paid").pk})
     assert deal.closed_at is not None
-    errors = refused(services.update_stage, admin_user, stage("Paid"), {"kind": "open"})
+    errors = refused(settings_pipelines.update_stage, admin_user, stage("Paid"), {"kind": "open"})
     assert errors["kind"][0].startswith("1 deal is in this stage")
 
 
 def test_stale_days_can_be_cleared(admin_user):
-    services.update_stage(admin_user, stage("New"), {"stale_days": ""})
+    settings_pipelines.update_stage(admin_user, stage("New"), {"stale_days": ""})
     assert stage("New").stale_days is None
     assert config.stage(stage("New").pk).stale_days is None
 
@@ -203,7 +210,7 @@ def test_reorder_changes_stage_order_and_the_deal_form_choices(admin_user, sales
     ids = list(sales.stages.order_by("order").values_list("pk", flat=True))
     new_order = [ids[3], ids[0], ids[1], ids[2], ids[4], ids[5]]
     before = schema_version()
-    services.reorder_stages(admin_user, sales, new_order)
+    settings_pipelines.reorder_stages(admin_user, sales, new_order)
     assert schema_version() == before + 1
     assert list(sales.stages.order_by("order").values_list("pk", flat=True)) == new_order
     assert [s.order for s in sales.stages.order_by("order")] == [0, 10, 20, 30, 40, 50]
@@ -223,30 +230,30 @@ def test_reorder_changes_stage_order_and_the_deal_form_choices(admin_user, sales
 )
 def test_reorder_must_name_every_stage_once(admin_user, sales, bad):
     before = list(sales.stages.order_by("order").values_list("pk", flat=True))
-    assert "ids" in refused(services.reorder_stages, admin_user, sales, bad)
+    assert "ids" in refused(settings_pipelines.reorder_stages, admin_user, sales, bad)
     assert list(sales.stages.order_by("order").values_list("pk", flat=True)) == before
 
 
 def test_reorder_refuses_a_stage_of_another_pipeline_and_duplicates(admin_user, sales):
-    partners = services.create_pipeline(admin_user, {"name": "Partners"})
+    partners = settings_pipelines.create_pipeline(admin_user, {"name": "Partners"})
     ids = list(sales.stages.order_by("order").values_list("pk", flat=True))
     other = partners.stages.first().pk
-    errors = refused(services.reorder_stages, admin_user, sales, ids[:-1] + [other])
+    errors = refused(settings_pipelines.reorder_stages, admin_user, sales, ids[:-1] + [other])
     assert errors["ids"] == ["Name every stage of this pipeline exactly once (it has 6)."]
-    assert refused(services.reorder_stages, admin_user, sales, ids[:-1] + [ids[0]])
+    assert refused(settings_pipelines.reorder_stages, admin_user, sales, ids[:-1] + [ids[0]])
 
 
 def test_move_stage_up_and_down(admin_user, sales):
-    services.move_stage(admin_user, stage("Proposal"), "up")
-    services.move_stage(admin_user, stage("New"), "up")  # already first: stays
-    services.move_stage(admin_user, stage("Lost"), "down")  # already last: stays
+    settings_pipelines.move_stage(admin_user, stage("Proposal"), "up")
+    settings_pipelines.move_stage(admin_user, stage("New"), "up")  # already first: stays
+    settings_pipelines.move_stage(admin_user, stage("Lost"), "down")  # already last: stays
     names = list(sales.stages.order_by("order").values_list("name", flat=True))
     assert names == ["New", "Proposal", "Qualification", "Negotiation", "Won", "Lost"]
-    assert refused(services.move_stage, admin_user, stage("New"), "sideways")
+    assert refused(settings_pipelines.move_stage, admin_user, stage("New"), "sideways")
 
 
 def test_renamed_stage_is_what_the_deal_form_offers(admin_user, registry):
-    services.update_stage(admin_user, stage("Negotiation"), {"name": "Talks"})
+    settings_pipelines.update_stage(admin_user, stage("Negotiation"), {"name": "Talks"})
     labels = [label for _pk, label in registry.get("deal").field("stage").choices]
     assert "Talks" in labels and "Negotiation" not in labels
 
@@ -257,9 +264,9 @@ def test_renamed_stage_is_what_the_deal_form_offers(admin_user, registry):
 def test_used_reason_cannot_be_deleted_only_deactivated(admin_user):
     reason = Reason.objects.get(name="No budget")
     create_deal(admin_user, {"name": "A", "stage": stage("Lost").pk, "lost_reason": reason.pk})
-    errors = refused(services.delete_reason, admin_user, reason)
+    errors = refused(settings_reasons.delete_reason, admin_user, reason)
     assert errors["__all__"][0].startswith("The reason is used 1 time, so it cannot be deleted.")
-    services.update_reason(admin_user, reason, {"active": False})
+    settings_reasons.update_reason(admin_user, reason, {"active": False})
     assert config.snapshot().reasons[reason.pk] == ("loss", "No budget", False)
     with pytest.raises(InputErrors) as caught:
         create_deal(admin_user, {"name": "B", "stage": stage("Lost").pk, "lost_reason": reason.pk})
@@ -268,28 +275,30 @@ def test_used_reason_cannot_be_deleted_only_deactivated(admin_user):
 
 def test_unused_reason_is_deleted(admin_user):
     reason = Reason.objects.get(name="Spam")
-    services.delete_reason(admin_user, reason)
+    settings_reasons.delete_reason(admin_user, reason)
     assert not Reason.objects.filter(pk=reason.pk).exists()
     assert reason.pk not in config.snapshot().reasons
 
 
 def test_reasons_are_added_at_the_end_renamed_and_moved(admin_user):
-    reason = services.create_reason(admin_user, {"kind": "loss", "name": "Went silent"})
+    reason = settings_reasons.create_reason(admin_user, {"kind": "loss", "name": "Went silent"})
     names = list(Reason.objects.filter(kind="loss").values_list("name", flat=True))
     assert names[-1] == "Went silent"
-    services.move_reason(admin_user, reason, "up")
+    settings_reasons.move_reason(admin_user, reason, "up")
     names = list(Reason.objects.filter(kind="loss").values_list("name", flat=True))
     assert names[-2:] == ["Went silent", "Not a fit"]
-    services.update_reason(admin_user, reason, {"name": "Ghosted"})
+    settings_reasons.update_reason(admin_user, reason, {"name": "Ghosted"})
     assert config.snapshot().reasons[reason.pk][1] == "Ghosted"
 
 
 def test_reason_input_is_checked(admin_user):
-    assert refused(services.create_reason, admin_user, {"kind": "win", "name": "X"})["kind"]
-    errors = refused(services.create_reason, admin_user, {"kind": "loss", "name": "no budget"})
+    assert refused(settings_reasons.create_reason, admin_user, {"kind": "win", "name": "X"})["kind"]
+    errors = refused(
+        settings_reasons.create_reason, admin_user, {"kind": "loss", "name": "no budget"}
+    )
     assert errors["name"] == ["This list already has a reason with this name."]
     # the same name in the other list is fine
-    services.create_reason(admin_user, {"kind": "disqualification", "name": "No budget"})
+    settings_reasons.create_reason(admin_user, {"kind": "disqualification", "name": "No budget"})
 
 
 # -- currencies --------------------------------------------------------------------------------
@@ -297,19 +306,21 @@ def test_reason_input_is_checked(admin_user):
 
 def test_currency_code_must_be_three_letters(admin_user):
     errors = refused(
-        services.create_currency, admin_user, {"code": "eur1", "name": "Bad", "rate": "1"}
+        settings_money.create_currency, admin_user, {"code": "eur1", "name": "Bad", "rate": "1"}
     )
     assert errors == {"code": ["Enter the ISO 4217 code: three Latin letters, such as EUR."]}
     for code in ("", "US", "ЕВР", "U$D"):
         assert "code" in refused(
-            services.create_currency, admin_user, {"code": code, "name": "X", "rate": "1"}
+            settings_money.create_currency, admin_user, {"code": code, "name": "X", "rate": "1"}
         )
     assert list(Currency.objects.values_list("code", flat=True)) == ["EUR"]
 
 
 def test_duplicate_currency_code_is_refused(admin_user):
     errors = refused(
-        services.create_currency, admin_user, {"code": "eur", "name": "Euro again", "rate": "1"}
+        settings_money.create_currency,
+        admin_user,
+        {"code": "eur", "name": "Euro again", "rate": "1"},
     )
     assert errors == {"code": ["The currency EUR already exists."]}
 
@@ -328,14 +339,18 @@ def test_duplicate_currency_code_is_refused(admin_user):
 )
 def test_bad_rates_are_refused(admin_user, rate, message):
     errors = refused(
-        services.create_currency, admin_user, {"code": "USD", "name": "US dollar", "rate": rate}
+        settings_money.create_currency,
+        admin_user,
+        {"code": "USD", "name": "US dollar", "rate": rate},
     )
     assert errors == {"rate": [message]}
     assert not Currency.objects.filter(code="USD").exists()
 
 
 def test_currency_is_added_with_its_rate_and_date(admin_user):
-    usd = services.create_currency(admin_user, {"code": "usd", "name": "US dollar", "rate": "0,92"})
+    usd = settings_money.create_currency(
+        admin_user, {"code": "usd", "name": "US dollar", "rate": "0,92"}
+    )
     assert (usd.code, usd.rate, usd.is_base) == ("USD", Decimal("0.92"), False)
     assert usd.updated_at is not None
     assert config.snapshot().currencies["USD"] == Decimal("0.92")
@@ -344,29 +359,33 @@ def test_currency_is_added_with_its_rate_and_date(admin_user):
 
 def test_base_rate_stays_one_and_codes_do_not_change(admin_user):
     eur = Currency.objects.get(code="EUR")
-    errors = refused(services.update_currency, admin_user, eur, {"rate": "2"})
+    errors = refused(settings_money.update_currency, admin_user, eur, {"rate": "2"})
     assert errors == {"rate": ["The rate of the base currency is always 1."]}
-    assert "code" in refused(services.update_currency, admin_user, eur, {"code": "EUX"})
-    services.update_currency(admin_user, eur, {"rate": "1", "name": "Euro (EU)"})
+    assert "code" in refused(settings_money.update_currency, admin_user, eur, {"code": "EUX"})
+    settings_money.update_currency(admin_user, eur, {"rate": "1", "name": "Euro (EU)"})
     eur.refresh_from_db()
     assert (eur.rate, eur.name) == (Decimal(1), "Euro (EU)")
 
 
 def test_changing_a_rate_records_its_date(admin_user):
-    usd = services.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "1"})
+    usd = settings_money.create_currency(
+        admin_user, {"code": "USD", "name": "US dollar", "rate": "1"}
+    )
     Currency.objects.filter(pk=usd.pk).update(updated_at="2020-01-01T00:00:00Z")
     usd.refresh_from_db()
-    services.update_currency(admin_user, usd, {"rate": "0.9"})
+    settings_money.update_currency(admin_user, usd, {"rate": "0.9"})
     usd.refresh_from_db()
     assert usd.updated_at.year >= 2024 and usd.rate == Decimal("0.9")
 
 
 def test_make_base_recomputes_every_rate_and_the_deal_totals(admin_user):
-    services.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.8"})
-    services.create_currency(admin_user, {"code": "PLN", "name": "Polish zloty", "rate": "0.2"})
+    settings_money.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.8"})
+    settings_money.create_currency(
+        admin_user, {"code": "PLN", "name": "Polish zloty", "rate": "0.2"}
+    )
     deal = create_deal(admin_user, {"name": "A", "amount": "100", "currency": "PLN"})
     assert deal.amount_base == Decimal("20.00")  # in EUR
-    services.make_base_currency(admin_user, Currency.objects.get(code="USD"))
+    settings_money.make_base_currency(admin_user, Currency.objects.get(code="USD"))
     rates = dict(Currency.objects.values_list("code", "rate"))
     assert rates == {"USD": Decimal(1), "EUR": Decimal("1.25"), "PLN": Decimal("0.25")}
     assert list(Currency.objects.filter(is_base=True).values_list("code", flat=True)) == ["USD"]
@@ -377,22 +396,24 @@ def test_make_base_recomputes_every_rate_and_the_deal_totals(admin_user):
 
 
 def test_make_base_rounds_to_six_places(admin_user):
-    services.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.9"})
-    services.make_base_currency(admin_user, Currency.objects.get(code="USD"))
+    settings_money.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.9"})
+    settings_money.make_base_currency(admin_user, Currency.objects.get(code="USD"))
     assert Currency.objects.get(code="EUR").rate == Decimal("1.111111")
 
 
 def test_currency_in_use_or_base_cannot_be_deleted(admin_user):
-    services.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.9"})
+    settings_money.create_currency(admin_user, {"code": "USD", "name": "US dollar", "rate": "0.9"})
     create_deal(admin_user, {"name": "A", "amount": "5", "currency": "USD"})
-    errors = refused(services.delete_currency, admin_user, Currency.objects.get(code="USD"))
+    errors = refused(settings_money.delete_currency, admin_user, Currency.objects.get(code="USD"))
     assert errors["__all__"] == [
         "USD is used by 1 deal, 0 products and 0 channel costs, so it cannot be deleted."
     ]
-    errors = refused(services.delete_currency, admin_user, Currency.objects.get(code="EUR"))
+    errors = refused(settings_money.delete_currency, admin_user, Currency.objects.get(code="EUR"))
     assert "make another currency the base first" in errors["__all__"][0]
-    services.create_currency(admin_user, {"code": "GBP", "name": "British pound", "rate": "1.2"})
-    services.delete_currency(admin_user, Currency.objects.get(code="GBP"))
+    settings_money.create_currency(
+        admin_user, {"code": "GBP", "name": "British pound", "rate": "1.2"}
+    )
+    settings_money.delete_currency(admin_user, Currency.objects.get(code="GBP"))
     assert "GBP" not in config.snapshot().currencies
 
 
@@ -409,7 +430,7 @@ COST = {
 
 
 def test_channel_cost_is_recorded(admin_user):
-    cost = services.create_channel_cost(admin_user, COST)
+    cost = settings_money.create_channel_cost(admin_user, COST)
     cost.refresh_from_db()
     assert (cost.period_start, cost.amount, cost.currency) == (
         date(2025, 3, 1),
@@ -419,10 +440,14 @@ def test_channel_cost_is_recorded(admin_user):
 
 
 def test_period_end_before_start_is_refused(admin_user):
-    errors = refused(services.create_channel_cost, admin_user, {**COST, "period_end": "2025-02-01"})
+    errors = refused(
+        settings_money.create_channel_cost, admin_user, {**COST, "period_end": "2025-02-01"}
+    )
     assert errors == {"period_end": ["The end of the period cannot be before its start."]}
-    cost = services.create_channel_cost(admin_user, COST)
-    errors = refused(services.update_channel_cost, admin_user, cost, {"period_start": "2025-04-01"})
+    cost = settings_money.create_channel_cost(admin_user, COST)
+    errors = refused(
+        settings_money.update_channel_cost, admin_user, cost, {"period_start": "2025-04-01"}
+    )
     assert errors == {"period_end": ["The end of the period cannot be before its start."]}
     assert ChannelCost.objects.count() == 1
 
@@ -440,7 +465,7 @@ def test_period_end_before_start_is_refused(admin_user):
     ],
 )
 def test_bad_channel_costs_are_refused(admin_user, field, value):
-    assert field in refused(services.create_channel_cost, admin_user, {**COST, field: value})
+    assert field in refused(settings_money.create_channel_cost, admin_user, {**COST, field: value})
     assert not ChannelCost.objects.exists()
 
 
@@ -450,19 +475,21 @@ def test_bad_channel_costs_are_refused(admin_user, field, value):
 def test_only_administrators_change_sales_settings(manager, head, sales):
     for user in (manager, head):
         with pytest.raises(PermissionDenied):
-            services.create_pipeline(user, {"name": "Mine"})
+            settings_pipelines.create_pipeline(user, {"name": "Mine"})
         with pytest.raises(PermissionDenied):
-            services.update_stage(user, stage("New"), {"name": "Mine"})
+            settings_pipelines.update_stage(user, stage("New"), {"name": "Mine"})
         with pytest.raises(PermissionDenied):
-            services.create_currency(user, {"code": "USD", "name": "US dollar", "rate": "1"})
+            settings_money.create_currency(user, {"code": "USD", "name": "US dollar", "rate": "1"})
         with pytest.raises(PermissionDenied):
-            services.create_channel_cost(user, COST)
+            settings_money.create_channel_cost(user, COST)
     assert stage("New").name == "New" and Pipeline.objects.count() == 1
 
 
 def test_a_change_cannot_blank_the_kind_or_probability(admin_user):
     won = stage("Won")
-    errors = refused(services.update_stage, admin_user, won, {"kind": "", "probability": ""})
+    errors = refused(
+        settings_pipelines.update_stage, admin_user, won, {"kind": "", "probability": ""}
+    )
     assert errors == {
         "kind": ["This field is required."],
         "probability": ["This field is required."],
@@ -472,6 +499,23 @@ def test_a_change_cannot_blank_the_kind_or_probability(admin_user):
 
 
 def test_a_new_lost_stage_defaults_to_zero_probability(admin_user, sales):
-    created = services.create_stage(admin_user, sales, {"name": "Dropped", "kind": "lost"})
+    created = settings_pipelines.create_stage(
+        admin_user, sales, {"name": "Dropped", "kind": "lost"}
+    )
     assert created.probability == 0
     assert list(sales.stages.order_by("order").values_list("name", flat=True))[-1] == "Dropped"
+
+
+def test_an_empty_change_writes_nothing_and_reloads_nothing(admin_user):
+    reason = Reason.objects.get(name="No budget")
+    before = schema_version()
+    settings_reasons.update_reason(admin_user, reason, {})
+    settings_pipelines.update_stage(admin_user, stage("New"), {})
+    assert schema_version() == before
+
+
+def test_a_channel_cost_does_not_make_every_process_reload_the_settings(admin_user):
+    before = schema_version()
+    settings_money.create_channel_cost(admin_user, COST)
+    assert ChannelCost.objects.count() == 1
+    assert schema_version() == before
