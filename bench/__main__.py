@@ -70,6 +70,7 @@ def main() -> None:
     from django.db import connection
 
     from kartoteka.contacts.models import Company, Contact
+    from kartoteka.sales.models import Deal
 
     from . import measure
     from .raw import Raw
@@ -77,7 +78,11 @@ def main() -> None:
 
     if args.scale == "full":
         measure.REPEAT = 30  # a full run's slow pages would otherwise take many minutes
-    sizes = {"contacts": Contact.objects.count(), "companies": Company.objects.count()}
+    sizes = {
+        "contacts": Contact.objects.count(),
+        "companies": Company.objects.count(),
+        "deals": Deal.objects.count(),
+    }
     from kartoteka.timeline.models import Activity
 
     sizes["timeline entries"] = Activity.objects.count()

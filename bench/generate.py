@@ -1,6 +1,7 @@
 """The bench data set, the same for the same seed: users in teams with the built-in roles,
-custom fields on contacts, companies, contacts and timeline entries, loaded through the
-project's own bulk paths (`platform.bulk`) and `customization.services.create_field`.
+custom fields on contacts and deals, companies, contacts, deals in two pipelines and
+timeline entries, loaded through the project's own bulk paths (`platform.bulk`) and
+`customization.services.create_field`.
 
 One contact ("the card contact") gets exactly 1,000 timeline entries (its "created" entry
 and 999 more); a few contacts share a rare surname, many share a common first name, so
@@ -16,8 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 SCALES = {
-    "small": {"companies": 4_000, "contacts": 20_000, "timeline": 100_000},
-    "full": {"companies": 200_000, "contacts": 1_000_000, "timeline": 5_000_000},
+    "small": {"companies": 4_000, "contacts": 20_000, "deals": 10_000, "timeline": 100_000},
+    "full": {
+        "companies": 200_000,
+        "contacts": 1_000_000,
+        "deals": 500_000,
+        "timeline": 5_000_000,
+    },
 }
 SEED = 20260101
 USERS = 100
@@ -28,6 +34,11 @@ COMMON_TERM = "anna"
 START = datetime(2023, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=3 * 365)
 SEGMENTS = ["enterprise", "mid-market", "smb", "startup", "public"]
+REGIONS = ["north", "south", "east", "west", "central"]
+# of the deals: 9 in 10 in the main pipeline; 22 % open there, the rest won or lost
+PARTNER_SHARE = 0.1
+OPEN_SHARE = 0.22
+WON_SHARE = 0.45
 ROLE_MIX = [("administrator", 2), ("head_of_sales", 8), ("support_agent", 6), ("read_only", 4)]
 
 FIRST = (
@@ -69,6 +80,7 @@ class Loaded:
     rare_term: str = RARE_SURNAME.lower()
     common_term: str = COMMON_TERM
     filter_segment: str = "enterprise"
+    pipeline_id: int = 0
     rates: dict[str, dict] = field(default_factory=dict)
 
 
@@ -139,6 +151,17 @@ def _fields(admin) -> None:
         admin,
         {"entity": "contact", "key": "since", "label": "Client since", "type": "date"},
     )
+    create_field(
+        admin,
+        {
+            "entity": "deal",
+            "key": "region",
+            "label": "Region",
+            "type": "choice",
+            "choices": REGIONS,
+            "filterable": True,
+        },
+    )
 
 
 def _moment(rnd: random.Random, index: int, total: int) -> datetime:
@@ -196,6 +219,47 @@ def contact_rows(rnd: random.Random, count: int, owners: list[int], companies: l
             "revenue": rnd.randrange(1_000, 10_000_000),
             "since": (START - timedelta(days=rnd.randrange(3650))).date().isoformat(),
         }
+        yield BulkRow(data, created_at=_moment(rnd, n, count))
+
+
+def _partner_pipeline() -> int:
+    """A second pipeline, so the board reads one pipeline among several."""
+    from kartoteka.platform.registry import registry
+    from kartoteka.sales.models import Pipeline, Stage
+
+    pipeline = Pipeline.objects.create(name="Partners", order=1)
+    for order, (name, kind) in enumerate((("Talk", "open"), ("Signed", "won"), ("No", "lost"))):
+        Stage.objects.create(pipeline=pipeline, name=name, kind=kind, order=order)
+    registry.bump()
+    return pipeline.pk
+
+
+def deal_rows(
+    rnd: random.Random, count: int, owners: list[int], companies: list[int], partner: int
+):
+    from kartoteka.platform.bulk import BulkRow
+    from kartoteka.sales import config
+    from kartoteka.sales.models import Reason
+
+    main = config.default_pipeline_id()
+    stages = {pid: config.stages_of(pid) for pid in (main, partner)}
+    reasons = list(Reason.objects.filter(kind="loss").values_list("pk", flat=True))
+    for n in range(count):
+        pipeline = main if rnd.random() >= PARTNER_SHARE else next(p for p in stages if p != main)
+        roll = rnd.random()
+        kind = "open" if roll < OPEN_SHARE else "won" if roll < OPEN_SHARE + WON_SHARE else "lost"
+        stage = rnd.choice([s for s in stages[pipeline] if s.kind == kind])
+        data = {
+            "name": f"{rnd.choice(ROOTS)} {rnd.choice(KINDS)} deal {n}",
+            "amount": rnd.randrange(100, 500_000),
+            "company": rnd.choice(companies),
+            "stage": stage.pk,
+            "source": rnd.choice(SOURCES),
+            "owner": rnd.choice(owners),
+            "region": rnd.choice(REGIONS),
+        }
+        if kind == "lost":
+            data["lost_reason"] = rnd.choice(reasons)
         yield BulkRow(data, created_at=_moment(rnd, n, count))
 
 
@@ -260,6 +324,17 @@ def load(scale: str, seed: int = SEED) -> Loaded:
     _check(result, "contact")
     contacts = result.ids
     _phase(loaded, "contacts", started, result.created)
+
+    started = time.perf_counter()
+    partner = _partner_pipeline()  # before the deal spec is read: its stages are choices
+    result = bulk.bulk_create_records(
+        registry.get("deal"), admin, deal_rows(rnd, sizes["deals"], owners, companies, partner)
+    )
+    _check(result, "deal")
+    _phase(loaded, "deals", started, result.created)
+    from kartoteka.sales import config
+
+    loaded.pipeline_id = config.default_pipeline_id()
 
     loaded.card_contact_id = contacts[len(contacts) // 2]
     loaded.contact_ids_sample = rnd.sample(contacts, min(2000, len(contacts)))

@@ -136,6 +136,23 @@ def run(server: Server, raw: Raw, loaded: Loaded, contacts: int) -> dict:
             timeline_entries=raw.count_timeline(card_id),
         ),
     )
+    if loaded.pipeline_id:
+        board = f"/sales/board/?pipeline={loaded.pipeline_id}"
+        raw_board = timed(lambda: raw.board(loaded.pipeline_id), REPEAT)
+        open_deals = raw.open_deals(loaded.pipeline_id)
+        record(
+            "kanban_html",
+            _entry(timed_get(admin, board, REPEAT), raw_board, open_deals=open_deals),
+        )
+        record(
+            "kanban_api",
+            _entry(
+                timed_get(api, f"/api/v1/deals/board?pipeline={loaded.pipeline_id}", REPEAT),
+                raw_board,
+                open_deals=open_deals,
+            ),
+        )
+
     sample = loaded.contact_ids_sample
     one = f"/api/v1/entities/contact/records/{sample[0]}"
     record(

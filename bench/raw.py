@@ -124,6 +124,35 @@ class Raw:
             (pk,),
         )[0][0]
 
+    def board(self, pipeline_id: int) -> list:
+        """The deals board: counts and totals per stage, then the newest 21 moves of each
+        stage with owner and company, as the page reads them."""
+        stages = self.fetch(
+            'SELECT id FROM sales_stage WHERE pipeline_id = ? ORDER BY "order", id',
+            (pipeline_id,),
+        )
+        rows = self.fetch(
+            "SELECT stage_id, COUNT(*), SUM(amount_base) FROM sales_deal WHERE pipeline_id = ? "
+            "GROUP BY stage_id",
+            (pipeline_id,),
+        )
+        for (stage_id,) in stages:
+            rows += self.fetch(
+                "SELECT d.id, d.name, d.amount, d.currency, d.version, d.stage_changed_at, "
+                "d.last_activity_at, d.closed_at, u.username, co.name FROM sales_deal d "
+                "LEFT JOIN accounts_user u ON u.id = d.owner_id "
+                "LEFT JOIN contacts_company co ON co.id = d.company_id "
+                "WHERE d.stage_id = ? ORDER BY d.stage_changed_at DESC, d.id DESC LIMIT 21",
+                (stage_id,),
+            )
+        return rows
+
+    def open_deals(self, pipeline_id: int) -> int:
+        return self.fetch(
+            "SELECT COUNT(*) FROM sales_deal WHERE pipeline_id = ? AND closed_at IS NULL",
+            (pipeline_id,),
+        )[0][0]
+
     def explain(self, sql: str, params: tuple) -> str:
         prefix = "EXPLAIN QUERY PLAN " if self.vendor == "sqlite" else "EXPLAIN ANALYZE "
         rows = self.fetch(prefix + sql, params)

@@ -32,15 +32,21 @@ LATENCY = {
     "search_common": "global search, common term",
     "card_1000_entries": "contact card, 1,000-entry timeline",
     "api_get_one": "API GET one record (1 client)",
+    "kanban_html": "deals board of the main pipeline, HTML",
+    "kanban_api": "deals board of the main pipeline, API",
 }
+P95_TARGET = {"kanban_html": 150, "kanban_api": 150}  # ms; others P95_MS
 NO_RATIO_TARGET = {"list_html_manager_own", "api_get_one"}
 NOT_YET = [
-    ("kanban board, pipeline with 100,000 open deals", "p95 ≤ 150 ms", "deals do not exist yet"),
-    ("funnel report over 500,000 deals", "≤ 500 ms", "deals and reports do not exist yet"),
+    ("funnel report over 500,000 deals", "≤ 500 ms", "reports do not exist yet"),
     ("ABC analysis over 200,000 companies", "—", "analytics do not exist yet"),
     ("CSV import of 1,000,000 contacts", "≥ 20,000 rows/s", "import does not exist yet"),
     ("memory during import", "flat in the size of the file", "import does not exist yet"),
-    ("data set: 500,000 deals with stage histories, deal custom fields", "—", "no deals yet"),
+    (
+        "data set: stage histories beyond each deal's first stage",
+        "—",
+        "the funnel report that reads them does not exist yet",
+    ),
 ]
 
 
@@ -69,7 +75,8 @@ def verdicts(results: dict, load: dict) -> dict[str, dict]:
         entry = results.get(name)
         if not entry:
             continue
-        p95 = None if name == "api_get_one" else entry["kartoteka"]["p95"] <= P95_MS
+        limit = P95_TARGET.get(name, P95_MS)
+        p95 = None if name == "api_get_one" else entry["kartoteka"]["p95"] <= limit
         ratio = None if name in NO_RATIO_TARGET else entry.get("ratio", 0) <= RATIO
         found[name] = {"p95_met": p95, "ratio_met": ratio}
     rate = results.get("api_get_throughput", {}).get("requests_per_s", 0)
@@ -107,7 +114,7 @@ def _section(payload: dict) -> list[str]:
         + (" — incomplete run" if payload.get("incomplete") else ""),
         "",
         f"| measurement | p50 ms | p95 ms | max ms | raw p50 ms | Kartoteka / raw "
-        f"| p95 ≤ {P95_MS} ms | ratio ≤ {RATIO} |",
+        f"| p95 ≤ {P95_MS} ms (board 150) | ratio ≤ {RATIO} |",
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for name, label in LATENCY.items():
@@ -117,6 +124,8 @@ def _section(payload: dict) -> list[str]:
         raw_cell = f"{raw['p50']:.2f}" if raw else "—"
         ratio = f"{res[name]['ratio']}" if raw else "—"
         v = ver.get(name, {})
+        if "open_deals" in res[name]:
+            label = f"{label} ({res[name]['open_deals']:,} open deals)"
         lines.append(
             f"| {label} | {k['p50']:.1f} | {k['p95']:.1f} | {k['max']:.1f} | {raw_cell} | {ratio} "
             f"| {_mark(v.get('p95_met'))} | {_mark(v.get('ratio_met'))} |"

@@ -43,7 +43,7 @@ def deal_board(request):
     if not permissions.can(request.user, "deal", "view"):
         raise DjangoPermissionDenied(_("You do not have permission to do this."))
     try:
-        context = board.build(request.user, request.GET)
+        context = board.build(request.user, request.GET, cards_only=True)
         error = ""
     except InputErrors as exc:
         context, error = {"pipeline_id": None, "columns": [], "query": None}, exc.first_message
@@ -61,7 +61,7 @@ def deal_board(request):
             "loss_reasons": config.reasons("loss"),
             "can_change": permissions.can(request.user, "deal", "change"),
             "can_create": permissions.can(request.user, "deal", "create"),
-            "money": money,
+            "card_prefix": registry.get("deal").list_url(),
         }
     )
     for column in context["columns"]:
@@ -78,7 +78,9 @@ def board_column(request, stage_id: int):
     query = board.board_query(request.GET)
     try:
         qs = board.base_queryset(request.user, query, stage.pipeline_id)
-        cards, next_cursor = board.column_page(qs, stage.pk, request.GET.get("cursor", ""))
+        cards, next_cursor = board.column_page(
+            qs, stage.pk, request.GET.get("cursor", ""), cards_only=True
+        )
     except InputErrors as exc:
         return HttpResponseBadRequest(exc.first_message)
     for deal in cards:
@@ -93,7 +95,7 @@ def board_column(request, stage_id: int):
             "column_stage": stage,
             "next_cursor": next_cursor,
             "filter_params": urlencode(sorted(params.items())),
-            "money": money,
+            "card_prefix": registry.get("deal").list_url(),
         },
     )
 
@@ -134,7 +136,9 @@ def move_deal(request, pk: int):
     annotated = board.with_flags(registry.get("deal").queryset(), "deal").get(pk=moved.pk)
     annotated.is_stale = board.is_stale(annotated, stage)
     card = render_to_string(
-        "sales/_deal_card.html", {"deal": annotated, "money": money}, request=request
+        "sales/_deal_card.html",
+        {"deal": annotated, "card_prefix": registry.get("deal").list_url()},
+        request=request,
     )
     columns = {}
     for stage_id in {deal.stage_id, moved.stage_id}:
