@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from kartoteka.platform import permissions
 from kartoteka.platform.fields import FieldType, InputErrors
-from kartoteka.platform.permissions import PermissionDenied
 from kartoteka.platform.registry import EntitySpec, registry
 
 from . import field_rules, services
@@ -46,8 +46,7 @@ Cardinality = Literal["one_to_many", "many_to_many"]
 
 
 def _require_admin(request) -> None:
-    if not getattr(request.user, "is_administrator", False):
-        raise PermissionDenied("customize")
+    permissions.require_administrator(request.user, "customize")
 
 
 def _data(payload: Schema) -> dict[str, Any]:

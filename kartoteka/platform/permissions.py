@@ -80,6 +80,15 @@ def require(user, entity_key: str, action: str, obj=None) -> None:
         raise PermissionDenied(action)
 
 
+def require_administrator(user, what: str = "administer") -> None:
+    """Settings (fields, pipelines, web forms) are for administrators; `user=None` is a
+    trusted caller such as a management command or a migration."""
+    if user is None:
+        return
+    if not (user.is_authenticated and user.is_active and user.is_administrator):
+        raise PermissionDenied(what)
+
+
 def visible_owner_ids(user, entity_key: str) -> list[int] | None:
     """For indexes that store only an owner id (search): None means no narrowing."""
     from django.contrib.auth import get_user_model

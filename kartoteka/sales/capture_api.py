@@ -23,8 +23,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from kartoteka.platform import permissions
 from kartoteka.platform.api_records import ErrorOut
-from kartoteka.platform.permissions import PermissionDenied
 
 from . import capture_settings
 from .capture_settings import (
@@ -40,8 +40,7 @@ router = Router(tags=["web forms"])
 
 
 def _require_admin(request) -> None:
-    if not getattr(request.user, "is_administrator", False):
-        raise PermissionDenied("settings")
+    permissions.require_administrator(request.user, "settings")
 
 
 # -- forms -------------------------------------------------------------------------------------

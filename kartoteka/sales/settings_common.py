@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.customization.inputs import Checker
+from kartoteka.platform import permissions
 from kartoteka.platform.fields import InputErrors
-from kartoteka.platform.permissions import PermissionDenied
 from kartoteka.platform.registry import registry
 
 NAME_MAX = 100
@@ -31,11 +31,7 @@ INTEGER_RE = re.compile(r"[+-]?\d{1,12}")
 
 
 def require_admin(user) -> None:
-    """`user=None` is a trusted caller such as a management command or a migration."""
-    if user is None:
-        return
-    if not (getattr(user, "is_active", False) and getattr(user, "is_administrator", False)):
-        raise PermissionDenied("sales settings")
+    permissions.require_administrator(user, "sales settings")
 
 
 def settings_changed() -> None:
