@@ -152,6 +152,17 @@ def run(server: Server, raw: Raw, loaded: Loaded, contacts: int) -> dict:
                 open_deals=open_deals,
             ),
         )
+        # the worst case: won and lost columns counting every deal ever closed
+        record(
+            "kanban_api_all_closed",
+            _entry(
+                timed_get(
+                    api, f"/api/v1/deals/board?pipeline={loaded.pipeline_id}&closed=all", REPEAT
+                ),
+                raw_board,
+                open_deals=open_deals,
+            ),
+        )
 
     sample = loaded.contact_ids_sample
     one = f"/api/v1/entities/contact/records/{sample[0]}"

@@ -131,7 +131,7 @@ class Raw:
             'SELECT id FROM sales_stage WHERE pipeline_id = ? ORDER BY "order", id',
             (pipeline_id,),
         )
-        rows = self.fetch(
+        rows = self.fetch(  # every closed deal counted: the board's worst case
             "SELECT stage_id, COUNT(*), SUM(amount_base) FROM sales_deal WHERE pipeline_id = ? "
             "GROUP BY stage_id",
             (pipeline_id,),

@@ -57,14 +57,17 @@ def move_deal(request, deal_id: int, payload: MoveIn):
     "/deals/board",
     response={200: dict[str, Any], **ERRORS},
     summary="The board of a pipeline: columns with counts, totals and a first page",
-    description="Filters are the list's (`f.owner=me`, `q=…`); `pipeline` picks the pipeline. "
-    "Each column's `next_cursor` pages on with /deals/board/columns/{stage_id}.",
+    description="Filters are the list's (`f.owner=me`, `q=…`); `pipeline` picks the pipeline; "
+    "won and lost columns hold the deals closed in the last `closed` days (30, 90 or 365; "
+    "`all` for every one; 30 by default). Each column's `next_cursor` pages on with "
+    "/deals/board/columns/{stage_id} (pass the same filters and `closed`).",
 )
-def deal_board(request, pipeline: int | None = None):
+def deal_board(request, pipeline: int | None = None, closed: str = ""):
     data = board.build(request.user, request.GET)
     spec = registry.get("deal")
     return {
         "pipeline": data["pipeline_id"],
+        "closed": data["closed"],
         "columns": [
             {
                 "stage": column.stage.pk,
@@ -87,13 +90,14 @@ def deal_board(request, pipeline: int | None = None):
     response={200: dict[str, Any], **ERRORS},
     summary="The next page of one board column",
 )
-def board_column(request, stage_id: int, cursor: str = ""):
+def board_column(request, stage_id: int, cursor: str = "", closed: str = ""):
     stage = config.stage(stage_id)
     if stage is None:
         raise Http404
     query = board.board_query(request.GET)
     qs = board.base_queryset(request.user, query, stage.pipeline_id)
-    cards, next_cursor = board.column_page(qs, stage.pk, cursor)
+    since = board.closed_since(board.closed_window(request.GET))
+    cards, next_cursor = board.column_page(qs, stage.pk, cursor, since=since)
     spec = registry.get("deal")
     return {"items": [_card(spec, deal) for deal in cards], "next_cursor": next_cursor or None}
 

@@ -24,6 +24,11 @@ from kartoteka.platform.registry import registry
 from . import config
 
 COLUMN_PAGE = 20
+# Won and lost columns show the deals closed in this window (days; "all" for every one):
+# a board is about the work in progress, and counting every deal ever closed would read
+# hundreds of thousands of index entries on each view.
+CLOSED_WINDOWS = ("30", "90", "365", "all")
+DEFAULT_CLOSED_WINDOW = "30"
 
 
 @dataclass
@@ -66,7 +71,7 @@ def stale_q(now: dt.datetime | None = None) -> Q:
 def board_query(params) -> ListQuery:
     spec = registry.get("deal")
     cleaned = params.copy()
-    for key in ("pipeline", "cursor", "sort", "columns"):
+    for key in ("pipeline", "closed", "cursor", "sort", "columns"):
         cleaned.pop(key, None)
     return ListQuery.from_params(spec, cleaned)
 
@@ -79,16 +84,52 @@ def pipeline_of(params) -> int | None:
     return config.default_pipeline_id()
 
 
+def closed_window(params) -> str:
+    value = params.get("closed", "")
+    return value if value in CLOSED_WINDOWS else DEFAULT_CLOSED_WINDOW
+
+
+def closed_since(window: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    if window == "all":
+        return None
+    return (now or timezone.now()) - dt.timedelta(days=int(window))
+
+
 def base_queryset(user, query: ListQuery, pipeline_id: int) -> QuerySet:
-    # by the pipeline's stages, not its id: the (stage, amount_base) index then answers the
-    # column counts and totals without reading the deals
+    # by the pipeline's stages, not its id: the (stage, stage_changed_at, amount_base) index
+    # then answers the column counts and totals without reading the deals
     stage_ids = [stage.pk for stage in config.stages_of(pipeline_id)]
     return query.filtered(user).filter(stage_id__in=stage_ids)
 
 
-def headers(qs: QuerySet) -> dict[int, tuple[int, Decimal]]:
-    rows = qs.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount_base"))
-    return {row["stage_id"]: (row["n"], row["total"] or Decimal(0)) for row in rows}
+def in_column(qs: QuerySet, stage_ids: list[int], since: dt.datetime | None) -> QuerySet:
+    """The deals the columns of `stage_ids` show: all open ones, closed ones since `since`."""
+    stages = [config.stage(pk) for pk in stage_ids]
+    open_ids = [s.pk for s in stages if s is not None and s.is_open]
+    closed_ids = [s.pk for s in stages if s is not None and not s.is_open]
+    condition = Q(stage_id__in=open_ids)
+    if closed_ids:
+        recent = Q(stage_id__in=closed_ids)
+        if since is not None:
+            recent &= Q(stage_changed_at__gte=since)
+        condition |= recent
+    return qs.filter(condition)
+
+
+def headers(
+    qs: QuerySet, stage_ids: list[int], since: dt.datetime | None
+) -> dict[int, tuple[int, Decimal]]:
+    """Count and total of each column: one aggregate per stage, each a range of the
+    (stage, stage_changed_at, amount_base) index, however many deals the pipeline has."""
+    found = {}
+    for stage_id in stage_ids:
+        rows = (
+            in_column(qs, [stage_id], since)
+            .order_by()
+            .aggregate(n=Count("id"), total=Sum("amount_base"))
+        )
+        found[stage_id] = (rows["n"], rows["total"] or Decimal(0))
+    return found
 
 
 # what a card on the board shows: not the custom values or the other columns
@@ -114,10 +155,15 @@ CARD_FIELDS = (
 
 
 def column_page(
-    qs: QuerySet, stage_id: int, cursor: str = "", *, cards_only: bool = False
+    qs: QuerySet,
+    stage_id: int,
+    cursor: str = "",
+    *,
+    since: dt.datetime | None = None,
+    cards_only: bool = False,
 ) -> tuple[list, str]:
     """One page of a column, newest move first; `cards_only` reads just what a card shows."""
-    page = with_flags(qs.filter(stage_id=stage_id), "deal").order_by("-stage_changed_at", "-id")
+    page = with_flags(in_column(qs, [stage_id], since), "deal").order_by("-stage_changed_at", "-id")
     if cards_only:
         page = page.only(*CARD_FIELDS)
     if cursor:
@@ -137,17 +183,22 @@ def column_page(
 def build(user, params, *, cards_only: bool = False) -> dict[str, Any]:
     pipeline_id = pipeline_of(params)
     query = board_query(params)
+    window = closed_window(params)
     columns: list[Column] = []
     if pipeline_id is None:
-        return {"pipeline_id": None, "columns": columns, "query": query}
+        return {"pipeline_id": None, "columns": columns, "query": query, "closed": window}
     qs = base_queryset(user, query, pipeline_id)
-    counts = headers(qs)
     now = timezone.now()
-    for stage in config.stages_of(pipeline_id):
+    since = closed_since(window, now)
+    stages = config.stages_of(pipeline_id)
+    counts = headers(qs, [stage.pk for stage in stages], since)
+    for stage in stages:
         column = Column(stage=stage)
-        column.count, column.total = counts.get(stage.pk, (0, Decimal(0)))
-        column.cards, column.next_cursor = column_page(qs, stage.pk, cards_only=cards_only)
+        column.count, column.total = counts[stage.pk]
+        column.cards, column.next_cursor = column_page(
+            qs, stage.pk, since=since, cards_only=cards_only
+        )
         for deal in column.cards:
             deal.is_stale = is_stale(deal, stage, now)
         columns.append(column)
-    return {"pipeline_id": pipeline_id, "columns": columns, "query": query}
+    return {"pipeline_id": pipeline_id, "columns": columns, "query": query, "closed": window}

@@ -257,7 +257,10 @@ class Deal(EntityModel):
             models.Index(
                 fields=["owner", "stage", "-stage_changed_at", "-id"], name="deal_owner_column"
             ),
-            models.Index(fields=["stage", "amount_base"], name="deal_stage_amount"),
+            # the board's column counts and totals, closed columns within a window: covering
+            models.Index(
+                fields=["stage", "stage_changed_at", "amount_base"], name="deal_stage_moved_amount"
+            ),
             models.Index(fields=["name", "id"], name="deal_name"),
         ]
 

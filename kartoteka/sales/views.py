@@ -79,7 +79,11 @@ def board_column(request, stage_id: int):
     try:
         qs = board.base_queryset(request.user, query, stage.pipeline_id)
         cards, next_cursor = board.column_page(
-            qs, stage.pk, request.GET.get("cursor", ""), cards_only=True
+            qs,
+            stage.pk,
+            request.GET.get("cursor", ""),
+            since=board.closed_since(board.closed_window(request.GET)),
+            cards_only=True,
         )
     except InputErrors as exc:
         return HttpResponseBadRequest(exc.first_message)
@@ -132,7 +136,8 @@ def move_deal(request, pk: int):
     stage = config.stage(moved.stage_id)
     query = board.board_query(request.GET)
     qs = board.base_queryset(request.user, query, moved.pipeline_id)
-    counts = board.headers(qs.filter(stage_id__in=[deal.stage_id, moved.stage_id]))
+    since = board.closed_since(board.closed_window(request.GET))
+    counts = board.headers(qs, [deal.stage_id, moved.stage_id], since)
     annotated = board.with_flags(registry.get("deal").queryset(), "deal").get(pk=moved.pk)
     annotated.is_stale = board.is_stale(annotated, stage)
     card = render_to_string(

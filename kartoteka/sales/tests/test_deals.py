@@ -302,3 +302,22 @@ def test_the_daily_digest_lists_deals_with_no_next_step_and_stale_ones(manager, 
     body = mailoutbox[0].body
     assert "Leads and deals with no next step" in body and "Deals going stale" in body
     assert body.count("Quiet deal") == 2 and "Planned deal" not in body
+
+
+def test_won_and_lost_columns_show_recent_closes_unless_asked_for_more(client, manager, make):
+    recent = make("deal", manager, name="Won this week", amount="100")
+    older = make("deal", manager, name="Won in spring", amount="900")
+    for deal in (recent, older):
+        services.move_deal_to_stage(manager, deal, stage("Won").pk)
+    Deal.objects.filter(pk=older.pk).update(stage_changed_at=timezone.now() - dt.timedelta(days=60))
+    client.force_login(manager)
+
+    def won_column(**params):
+        columns = client.get("/api/v1/deals/board", params).json()["columns"]
+        column = next(c for c in columns if c["stage"] == stage("Won").pk)
+        return column["count"], Decimal(column["total"]), [d["name"] for d in column["items"]]
+
+    assert won_column() == (1, Decimal("100.00"), ["Won this week"])
+    assert won_column(closed="90") == (2, Decimal("1000.00"), ["Won this week", "Won in spring"])
+    assert won_column(closed="all")[0] == 2
+    assert won_column(closed="bogus")[0] == 1  # an unknown window is the default one
