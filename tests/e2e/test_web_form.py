@@ -1,7 +1,8 @@
-"""A web form as a company's visitor meets it, in a real browser: the administrator's form
-HTML pasted into a page of another site (another origin), filled in and sent; the visitor
-sees the thank-you page, the lead goes to the manager an assignment rule names, and that
-manager finds it in the leads list."""
+"""The sales path from first contact to a won deal, in a real browser: the administrator's
+form HTML pasted into a page of another site (another origin), filled in and sent by a
+visitor; the lead goes to the manager an assignment rule names, who finds it in the leads
+list, qualifies it into contact + company + deal, and drags the deal across the board to Won;
+another deal dragged to Lost must get a reason first."""
 
 import functools
 import threading
@@ -10,8 +11,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
+from kartoteka.platform import services
+from kartoteka.platform.registry import registry
 from kartoteka.sales import capture_settings
-from kartoteka.sales.models import AssignmentRule, Lead
+from kartoteka.sales.models import AssignmentRule, Deal, Lead, Stage
 
 from .conftest import log_in, shot
 
@@ -124,3 +127,49 @@ def test_a_visitor_sends_the_form_from_another_site_and_the_manager_gets_the_lea
     page.goto(f"{live_server.url}/e/lead/")
     expect(page.locator("main")).to_contain_text("Vera")
     expect(page.locator("main")).to_contain_text("Vistula Ltd")
+
+    # …qualifies it into contact + company + deal in one step…
+    page.locator(f'#list-rows a[href="/e/lead/{lead.pk}/"]').click()
+    page.wait_for_url(f"**/e/lead/{lead.pk}/")
+    page.click("text=Qualify: create contact, company and deal")
+    page.fill("#q-deal-name", "Vistula: 40 chairs")
+    page.fill("#q-amount", "4000")
+    page.click("#qualify-form button[type=submit]")
+    page.wait_for_url("**/e/deal/*/")
+    deal = Deal.objects.get(name="Vistula: 40 chairs")
+    lead.refresh_from_db()
+    assert lead.status == "converted" and lead.deal == deal
+    assert (deal.owner, deal.company.name, deal.contact.emails) == (
+        manager,
+        "Vistula Ltd",
+        ["vera@vistula.example"],
+    )
+
+    # …and drags the deal across the board to Won; another deal dragged to Lost must get a
+    # reason first.
+    old_tender = services.create_record(
+        registry.get("deal"), manager, {"name": "Old tender", "amount": "900"}
+    )
+    won, lost = Stage.objects.get(name="Won"), Stage.objects.get(name="Lost")
+    page.goto(f"{live_server.url}/sales/board/")
+    card = f'.kt-deal[data-deal="{deal.pk}"]'
+    page.wait_for_selector(card)
+    page.drag_and_drop(card, f'.kt-board-cards[data-stage="{won.pk}"]')
+    expect(page.locator(f'.kt-board-column[data-stage="{won.pk}"] [data-count]')).to_have_text("1")
+    deal.refresh_from_db()
+    assert deal.stage == won and deal.closed_at is not None
+    page.drag_and_drop(
+        f'.kt-deal[data-deal="{old_tender.pk}"]', f'.kt-board-cards[data-stage="{lost.pk}"]'
+    )
+    page.wait_for_selector("#lost-dialog.show")
+    page.click("#lost-form button[type=submit]")  # no reason chosen: refused in the dialog
+    assert page.locator("#lost-reason.is-invalid").is_visible()
+    old_tender.refresh_from_db()
+    assert old_tender.stage != lost
+    page.select_option("#lost-reason", label="No budget")
+    page.click("#lost-form button[type=submit]")
+    expect(page.locator(f'.kt-board-column[data-stage="{lost.pk}"] [data-count]')).to_have_text("1")
+    old_tender.refresh_from_db()
+    assert old_tender.stage == lost and old_tender.lost_reason.name == "No budget"
+    shot(page, "web-form-to-won-board")
+    assert page.console_errors == []
