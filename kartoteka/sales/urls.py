@@ -12,6 +12,7 @@ urlpatterns = [
     path("deals/<int:pk>/move/", views.move_deal, name="move_deal"),
     path("deals/<int:pk>/stage/", views.deal_stage, name="deal_stage"),
     path("deals/<int:pk>/items/", views.deal_items, name="deal_items"),
+    path("deals/<int:pk>/contacts/", views.deal_contacts, name="deal_contacts"),
     path("leads/<int:pk>/qualify/", views.qualify_lead, name="qualify_lead"),
     path("leads/<int:pk>/disqualify/", views.disqualify_lead, name="disqualify_lead"),
     path("", include("kartoteka.sales.capture_urls")),

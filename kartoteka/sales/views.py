@@ -341,3 +341,31 @@ def disqualify_lead(request, pk: int):
     except permissions.PermissionDenied:
         messages.error(request, _("You may not change this lead."))
     return redirect(registry.get("lead").card_url(lead.pk))
+
+
+@login_required
+@require_POST
+def deal_contacts(request, pk: int):
+    """Add a contact with their role to a deal, or remove one (`remove=<contact id>`)."""
+    deal = _visible(request.user, "deal", pk)
+    entries = [
+        {"contact": row.contact_id, "role": row.role} for row in deal.contact_roles.order_by("id")
+    ]
+    remove = request.POST.get("remove", "")
+    if remove.isdigit():
+        entries = [e for e in entries if e["contact"] != int(remove)]
+    else:
+        raw = request.POST.get("contact", "")
+        if not raw.isdigit():
+            messages.error(request, _("Choose a contact."))
+            return redirect(registry.get("deal").card_url(deal.pk))
+        role = request.POST.get("role", "")
+        entries = [e for e in entries if e["contact"] != int(raw)]
+        entries.append({"contact": int(raw[:18]), "role": role})
+    try:
+        services.set_deal_contacts(request.user, deal, entries)
+    except InputErrors as exc:
+        messages.error(request, exc.first_message)
+    except permissions.PermissionDenied:
+        messages.error(request, _("You may not change this deal."))
+    return redirect(registry.get("deal").card_url(deal.pk))

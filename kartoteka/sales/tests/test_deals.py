@@ -321,3 +321,29 @@ def test_won_and_lost_columns_show_recent_closes_unless_asked_for_more(client, m
     assert won_column(closed="90") == (2, Decimal("1000.00"), ["Won this week", "Won in spring"])
     assert won_column(closed="all")[0] == 2
     assert won_column(closed="bogus")[0] == 1  # an unknown window is the default one
+
+
+def test_contacts_with_roles_are_added_and_removed_on_the_deal_card(
+    client, manager, outsider, make
+):
+    deal = make("deal", manager, name="Fleet renewal", owner=manager)
+    buyer = make("contact", manager, last_name="Kowalski", owner=manager)
+    hidden = make("contact", outsider, last_name="Secret", owner=outsider)
+    client.force_login(manager)
+    url = f"/sales/deals/{deal.pk}/contacts/"
+    client.post(url, {"contact": buyer.pk, "role": "Decision maker"})
+    assert list(deal.contact_roles.values_list("contact_id", "role")) == [
+        (buyer.pk, "Decision maker")
+    ]
+    card = client.get(f"/e/deal/{deal.pk}/").content.decode()
+    assert f'data-deal-contact="{buyer.pk}"' in card and "Decision maker" in card
+    # a contact the manager cannot see, and an over-long role, change nothing
+    response = client.post(url, {"contact": hidden.pk, "role": "Spy"}, follow=True)
+    assert "Choose existing contacts you can see." in response.content.decode()
+    client.post(url, {"contact": buyer.pk, "role": "x" * 101})
+    assert deal.contact_roles.get().role == "Decision maker"
+    client.post(url, {"remove": buyer.pk})
+    assert not deal.contact_roles.exists()
+    # someone who may not change the deal
+    client.force_login(outsider)
+    assert client.post(url, {"contact": hidden.pk}).status_code == 404
