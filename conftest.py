@@ -1,5 +1,6 @@
 """Shared test personas: an administrator, a head of sales, two managers in one team, a
-manager of another team and a read-only user. Tests read like sentences about them."""
+manager of another team, a read-only user and a support agent. Tests read like sentences
+about them. Also shared: `api_as`, the JSON API client of `tests.helpers` signed in as one."""
 
 import pytest
 
@@ -76,3 +77,25 @@ def make(registry, admin_user):
         return services.create_record(spec, actor or admin_user, data)
 
     return _make
+
+
+@pytest.fixture
+def agent(django_user_model, teams):
+    return _user(django_user_model, "sofia", "support_agent", teams["south"])
+
+
+@pytest.fixture
+def api_as(client):
+    """api_as(user) → a session client; api_as(user, token=True) → a Bearer-token client."""
+    from kartoteka.accounts.models import ApiToken
+    from tests.helpers import ApiClient
+
+    def _api_as(user, token: bool = False) -> ApiClient:
+        if token:
+            _token, raw = ApiToken.issue(user, "tests")
+            client.logout()
+            return ApiClient(client, {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+        client.force_login(user)
+        return ApiClient(client)
+
+    return _api_as

@@ -67,6 +67,41 @@ class BootstrapForm(forms.Form):
                 self.add_error(target, message)
 
 
+class SettingsForm(BootstrapForm):
+    """A form over one settings row (`instance`, or None for a new one) whose action owns
+    every rule: every field optional at this level, the action reports what is missing, once.
+
+    A built-in row is named by its English msgid and shown translated: `name_label` (the
+    app's translation of names) shows it, and an unchanged name goes back as the msgid so
+    that it keeps being translated."""
+
+    def __init__(self, *args, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", self.initial_from(instance))
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def name_label(name: str) -> str:
+        return name
+
+    def initial_from(self, instance) -> dict[str, Any]:
+        """The row's values of the form's fields; a related row by its id."""
+        initial = {}
+        for name in self.base_fields:
+            value = getattr(instance, name, None)
+            initial[name] = value.pk if hasattr(value, "pk") else value
+        if "name" in initial:
+            initial["name"] = self.name_label(instance.name)
+        return initial
+
+    def to_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if self.instance is not None and data.get("name") == self.name_label(self.instance.name):
+            data["name"] = self.instance.name
+        return data
+
+
 class TranslatedPairForm(BootstrapForm):
     """A form with two translated texts per language, stored as
     `labels[code] = {first: …, second: …}` (entity name and plural; relation labels)."""

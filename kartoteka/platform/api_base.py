@@ -1,5 +1,5 @@
-"""What every API router shares: authentication (personal token or session), and one error
-format for every refusal.
+"""What every API router shares: authentication (personal token or session), one error
+format for every refusal, and reading the fields a client sent (`sent`).
 
 Errors always look like
     {"error": {"code": "validation_error", "message": "name: This field is required.",
@@ -11,10 +11,12 @@ over DATA_UPLOAD_MAX_MEMORY_SIZE.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
@@ -45,6 +47,11 @@ class HeaderToken(APIKeyHeader):
 
 
 AUTH = [BearerToken(), HeaderToken(), django_auth]
+
+
+def sent(payload: Schema) -> dict[str, Any]:
+    """The fields the client sent (a PATCH changes only those)."""
+    return payload.model_dump(exclude_unset=True)
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:

@@ -36,20 +36,17 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from kartoteka.platform.api_base import sent
 from kartoteka.platform.api_records import ErrorOut
+from kartoteka.platform.settings_actions import refuse
 
 from . import config, settings_money, settings_pipelines, settings_reasons
 from .models import ChannelCost, Currency, Pipeline, Reason, Stage
-from .settings_common import refuse, require_admin
+from .settings_common import require_admin
 
 router = Router(tags=["sales settings"])
 
 Number = int | float | str
-
-
-def _data(payload: Schema) -> dict[str, Any]:
-    """The fields the client sent (a PATCH changes only those)."""
-    return payload.model_dump(exclude_unset=True)
 
 
 # -- pipelines and stages ----------------------------------------------------------------------
@@ -159,7 +156,7 @@ def list_pipelines(request):
 )
 def create_pipeline(request, payload: PipelineIn):
     require_admin(request.user)
-    pipeline = settings_pipelines.create_pipeline(request.user, _data(payload))
+    pipeline = settings_pipelines.create_pipeline(request.user, sent(payload))
     return Status(201, _pipeline(pipeline.pk))
 
 
@@ -180,7 +177,7 @@ def read_pipeline(request, pk: int):
 def update_pipeline(request, pk: int, payload: PipelinePatch):
     require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    settings_pipelines.update_pipeline(request.user, pipeline, _data(payload))
+    settings_pipelines.update_pipeline(request.user, pipeline, sent(payload))
     return _pipeline(pk)
 
 
@@ -203,7 +200,7 @@ def delete_pipeline(request, pk: int):
 def create_stage(request, pk: int, payload: StageIn):
     require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    stage = settings_pipelines.create_stage(request.user, pipeline, _data(payload))
+    stage = settings_pipelines.create_stage(request.user, pipeline, sent(payload))
     return Status(201, _stage_out(stage, 0))
 
 
@@ -227,7 +224,7 @@ def order_stages(request, pk: int, payload: StageOrderIn):
 def update_stage(request, pk: int, payload: StagePatch):
     require_admin(request.user)
     stage = get_object_or_404(Stage, pk=pk)
-    settings_pipelines.update_stage(request.user, stage, _data(payload))
+    settings_pipelines.update_stage(request.user, stage, sent(payload))
     return _stage_out(stage, stage.deals.count())
 
 
@@ -298,7 +295,7 @@ def list_reasons(request, kind: ReasonKind | None = None, active: bool | None = 
 )
 def create_reason(request, payload: ReasonIn):
     require_admin(request.user)
-    return Status(201, _reason_out(settings_reasons.create_reason(request.user, _data(payload))))
+    return Status(201, _reason_out(settings_reasons.create_reason(request.user, sent(payload))))
 
 
 @router.patch(
@@ -309,7 +306,7 @@ def create_reason(request, payload: ReasonIn):
 def update_reason(request, pk: int, payload: ReasonPatch):
     require_admin(request.user)
     reason = get_object_or_404(Reason, pk=pk)
-    return _reason_out(settings_reasons.update_reason(request.user, reason, _data(payload)))
+    return _reason_out(settings_reasons.update_reason(request.user, reason, sent(payload)))
 
 
 @router.delete(
@@ -372,7 +369,7 @@ def list_currencies(request):
 )
 def create_currency(request, payload: CurrencyIn):
     require_admin(request.user)
-    return Status(201, _currency_out(settings_money.create_currency(request.user, _data(payload))))
+    return Status(201, _currency_out(settings_money.create_currency(request.user, sent(payload))))
 
 
 @router.patch(
@@ -383,7 +380,7 @@ def create_currency(request, payload: CurrencyIn):
 def update_currency(request, code: str, payload: CurrencyPatch):
     require_admin(request.user)
     currency = get_object_or_404(Currency, code=code.upper())
-    data = _data(payload)
+    data = sent(payload)
     is_base = data.pop("is_base", None)
     if is_base is False and currency.is_base:
         raise refuse(_("Make another currency the base instead."), "is_base")
@@ -470,7 +467,7 @@ def list_channel_costs(request, source: str = "", limit: int = Query(200, ge=1, 
 )
 def create_channel_cost(request, payload: ChannelCostIn):
     require_admin(request.user)
-    cost = settings_money.create_channel_cost(request.user, _data(payload))
+    cost = settings_money.create_channel_cost(request.user, sent(payload))
     return Status(201, _cost_out(cost))
 
 
@@ -482,7 +479,7 @@ def create_channel_cost(request, payload: ChannelCostIn):
 def update_channel_cost(request, pk: int, payload: ChannelCostPatch):
     require_admin(request.user)
     cost = get_object_or_404(ChannelCost, pk=pk)
-    return _cost_out(settings_money.update_channel_cost(request.user, cost, _data(payload)))
+    return _cost_out(settings_money.update_channel_cost(request.user, cost, sent(payload)))
 
 
 @router.delete(

@@ -3,8 +3,8 @@ the settings actions (`settings_pipelines`, `settings_reasons`, `settings_money`
 every rule; their errors come back onto the form through `show_errors`.
 
 A built-in name is stored as its English msgid and shown translated (`config.label`): the
-form shows the translation, and an unchanged name goes back as the msgid so that it keeps
-being translated."""
+shared `customization.forms.SettingsForm` shows the translation, and sends an unchanged name
+back as the msgid so that it keeps being translated."""
 
 from __future__ import annotations
 
@@ -14,32 +14,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.entities import SOURCES
-from kartoteka.customization.forms import BootstrapForm
+from kartoteka.customization import forms as customization_forms
 
 from . import config
 from .models import Currency, Stage
 
 
-class SettingsForm(BootstrapForm):
-    """Every field optional at this level: the action reports what is missing, once."""
+class SettingsForm(customization_forms.SettingsForm):
+    """The shared settings form, with built-in names translated by `config.label`."""
 
-    def __init__(self, *args, instance=None, **kwargs):
-        self.instance = instance
-        if instance is not None:
-            kwargs.setdefault("initial", self.initial_from(instance))
-        super().__init__(*args, **kwargs)
-
-    def initial_from(self, instance) -> dict[str, Any]:
-        initial = {name: getattr(instance, name, None) for name in self.base_fields}
-        if "name" in initial:
-            initial["name"] = config.label(instance.name)
-        return initial
-
-    def to_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if self.instance is not None and data.get("name") == config.label(self.instance.name):
-            data["name"] = self.instance.name
-        return data
+    name_label = staticmethod(config.label)
 
 
 class PipelineForm(SettingsForm):

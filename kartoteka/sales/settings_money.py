@@ -23,15 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.contacts.entities import SOURCES
+from kartoteka.platform.settings_actions import refuse, save_changes
 
 from .models import ChannelCost, Currency, Deal, Product
-from .settings_common import (
-    SettingsInput,
-    refuse,
-    require_admin,
-    save_changes,
-    settings_changed,
-)
+from .settings_common import SettingsInput, require_admin, settings_changed
 
 CURRENCY_NAME_MAX = 60
 NOTE_MAX = 255

@@ -16,19 +16,19 @@ from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from . import config
-from .models import Deal, Pipeline, Stage
-from .settings_common import (
-    NAME_MAX,
+from kartoteka.platform.settings_actions import (
     ORDER_STEP,
-    SettingsInput,
+    ids_in_order,
     refuse,
     renumber,
-    require_admin,
+    reorder,
     save_changes,
-    settings_changed,
     swapped_with_neighbour,
 )
+
+from . import config
+from .models import Deal, Pipeline, Stage
+from .settings_common import NAME_MAX, SettingsInput, require_admin, settings_changed
 
 STALE_DAYS_MAX = 3650
 MAX_STAGES = 50
@@ -278,33 +278,20 @@ def delete_stage(user, stage: Stage) -> None:
         settings_changed()
 
 
-def _stage_ids(values: Any) -> list[int]:
-    wrong = refuse(_("Send the list of the pipeline's stage ids."), "ids")
-    if not isinstance(values, list | tuple) or len(values) > MAX_STAGES:
-        raise wrong
-    if any(isinstance(value, bool) for value in values):
-        raise wrong
-    try:
-        return [int(value) for value in values]
-    except (TypeError, ValueError):
-        raise wrong
-
-
 def reorder_stages(user, pipeline: Pipeline, stage_ids: Any) -> list[Stage]:
     """Put the pipeline's stages in the given order; every stage must be named once."""
     require_admin(user)
-    ids = _stage_ids(stage_ids)
+    ids = ids_in_order(
+        stage_ids, MAX_STAGES, message=_("Send the list of the pipeline's stage ids.")
+    )
     with transaction.atomic():
         _lock_pipelines()
-        stages = {stage.pk: stage for stage in pipeline.stages.all()}
-        if len(set(ids)) != len(ids) or set(ids) != set(stages):
-            raise refuse(
-                _("Name every stage of this pipeline exactly once (it has %(count)d).")
-                % {"count": len(stages)},
-                "ids",
-            )
-        ordered = [stages[pk] for pk in ids]
-        renumber(Stage, ordered)
+        ordered = reorder(
+            Stage,
+            list(pipeline.stages.all()),
+            ids,
+            _("Name every stage of this pipeline exactly once (it has %(count)d)."),
+        )
         settings_changed()
     return ordered
 

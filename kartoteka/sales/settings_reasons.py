@@ -12,18 +12,16 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import Deal, Lead, Reason
-from .settings_common import (
-    NAME_MAX,
+from kartoteka.platform.settings_actions import (
     ORDER_STEP,
-    SettingsInput,
     refuse,
     renumber,
-    require_admin,
     save_changes,
-    settings_changed,
     swapped_with_neighbour,
 )
+
+from .models import Deal, Lead, Reason
+from .settings_common import NAME_MAX, SettingsInput, require_admin, settings_changed
 
 # The records that name a reason: (model, field).
 USERS_OF_REASONS = ((Deal, "lost_reason"), (Lead, "disqualification_reason"))

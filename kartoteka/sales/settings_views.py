@@ -3,9 +3,8 @@ reasons, currencies and rates, channel costs. Administrators only (others get 40
 change goes through the settings actions (`settings_pipelines`, `settings_reasons`,
 `settings_money`), whose refusals are shown on the form or as a message.
 
-Two shapes repeat: a form page (`_form_page`: GET shows the form, a POST that the action
-accepts redirects with a message, a refused one shows the form again with 422) and a button
-(`_button`: a POST without a form that runs one action and redirects with its outcome).
+The pages are the shapes of `platform.settings_pages`: form pages, buttons, and the drag and
+drop's save.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -23,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kartoteka.contacts.entities import SOURCES
 from kartoteka.customization.views import administrators_only
-from kartoteka.platform.fields import InputErrors
+from kartoteka.platform.settings_pages import active_from, attempt, button, form_page, order_saved
 
 from . import config, settings_money, settings_pipelines, settings_reasons
 from .models import ChannelCost, Currency, Pipeline, Reason, Stage
@@ -39,57 +37,12 @@ from .settings_forms import (
 COSTS_SHOWN = 200
 
 
-def _refusal(error: InputErrors) -> str:
-    """The first message, without the field name: it is shown on its own, not by a field."""
-    return next(iter(error.errors.values()), [""])[0]
-
-
-def _form_page(request, form, save, *, success: str, target, template: str, context):
-    """GET shows the form. A POST hands the form's data to `save`: when it is accepted,
-    redirect to `target` (a URL, or a function of what `save` returned) with `success`; when
-    it is refused, show the form again with the messages by its fields (422). `context` may be
-    a function that builds it: it is called only when the page is shown."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = save(form.to_data())
-        except InputErrors as error:
-            form.show_errors(error)
-        else:
-            messages.success(request, success)
-            return redirect(target(result) if callable(target) else target)
-    status = 422 if request.method == "POST" else 200
-    context = context() if callable(context) else context
-    return render(request, template, {**context, "form": form}, status=status)
-
-
-def _attempt(request, action, success: str | None) -> bool:
-    """Run an action for a button: a refusal becomes an error message."""
-    try:
-        action()
-    except InputErrors as error:
-        messages.error(request, _refusal(error))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
-
-
-def _button(request, action, success: str | None, target: str):
-    _attempt(request, action, success)
-    return redirect(target)
-
-
 def _pipelines_anchor(pipeline_id: int) -> str:
     return reverse("sales:settings_pipelines") + f"#pipeline-{pipeline_id}"
 
 
 def _reasons_anchor(kind: str) -> str:
     return reverse("sales:settings_reasons") + f"#reasons-{kind}"
-
-
-def _active_from(request) -> bool:
-    """The activate / deactivate buttons post active=1 or active=0."""
-    return request.POST.get("active") == "1"
 
 
 @administrators_only
@@ -115,7 +68,7 @@ def pipelines(request):
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def pipeline_create(request):
-    return _form_page(
+    return form_page(
         request,
         PipelineForm(request.POST or None),
         lambda data: settings_pipelines.create_pipeline(request.user, data),
@@ -130,7 +83,7 @@ def pipeline_create(request):
 @require_http_methods(["GET", "POST"])
 def pipeline_edit(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    return _form_page(
+    return form_page(
         request,
         PipelineForm(request.POST or None, instance=pipeline),
         lambda data: settings_pipelines.update_pipeline(request.user, pipeline, data),
@@ -145,7 +98,7 @@ def pipeline_edit(request, pk: int):
 @require_POST
 def pipeline_default(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    return _button(
+    return button(
         request,
         lambda: settings_pipelines.make_default_pipeline(request.user, pipeline),
         _("“%(name)s” is now the default pipeline.") % {"name": config.label(pipeline.name)},
@@ -157,8 +110,8 @@ def pipeline_default(request, pk: int):
 @require_POST
 def pipeline_active(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    active = _active_from(request)
-    return _button(
+    active = active_from(request)
+    return button(
         request,
         lambda: settings_pipelines.update_pipeline(request.user, pipeline, {"active": active}),
         _("The pipeline was activated.") if active else _("The pipeline was deactivated."),
@@ -170,7 +123,7 @@ def pipeline_active(request, pk: int):
 @require_POST
 def pipeline_delete(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    if _attempt(
+    if attempt(
         request,
         lambda: settings_pipelines.delete_pipeline(request.user, pipeline),
         _("The pipeline was deleted."),
@@ -183,7 +136,7 @@ def pipeline_delete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def stage_create(request, pk: int):
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    return _form_page(
+    return form_page(
         request,
         StageForm(request.POST or None, initial={"kind": Stage.Kind.OPEN, "probability": 10}),
         lambda data: settings_pipelines.create_stage(request.user, pipeline, data),
@@ -202,7 +155,7 @@ def stage_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, pk: int):
     stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
-    return _form_page(
+    return form_page(
         request,
         StageForm(request.POST or None, instance=stage),
         lambda data: settings_pipelines.update_stage(request.user, stage, data),
@@ -222,7 +175,7 @@ def stage_edit(request, pk: int):
 @require_POST
 def stage_delete(request, pk: int):
     stage = get_object_or_404(Stage, pk=pk)
-    return _button(
+    return button(
         request,
         lambda: settings_pipelines.delete_stage(request.user, stage),
         _("The stage “%(name)s” was deleted.") % {"name": config.label(stage.name)},
@@ -235,7 +188,7 @@ def stage_delete(request, pk: int):
 def stage_move(request, pk: int):
     stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
     direction = request.POST.get("direction", "")
-    return _button(
+    return button(
         request,
         lambda: settings_pipelines.move_stage(request.user, stage, direction),
         None,
@@ -248,11 +201,11 @@ def stage_move(request, pk: int):
 def stage_order(request, pk: int):
     """The drag and drop's save: `ids` in their new order; answers JSON."""
     pipeline = get_object_or_404(Pipeline, pk=pk)
-    try:
-        settings_pipelines.reorder_stages(request.user, pipeline, request.POST.getlist("ids"))
-    except InputErrors as error:
-        return JsonResponse({"ok": False, "message": _refusal(error)}, status=422)
-    return JsonResponse({"ok": True, "message": _("The order of the stages was saved.")})
+    return order_saved(
+        request,
+        lambda ids: settings_pipelines.reorder_stages(request.user, pipeline, ids),
+        _("The order of the stages was saved."),
+    )
 
 
 # -- reasons -----------------------------------------------------------------------------------
@@ -293,7 +246,7 @@ def reasons(request):
         ]
         return {"active": "reasons", "lists": lists}
 
-    return _form_page(
+    return form_page(
         request,
         forms[kind],
         lambda data: settings_reasons.create_reason(request.user, {**data, "kind": kind}),
@@ -308,7 +261,7 @@ def reasons(request):
 @require_http_methods(["GET", "POST"])
 def reason_edit(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    return _form_page(
+    return form_page(
         request,
         ReasonForm(request.POST or None, instance=reason),
         lambda data: settings_reasons.update_reason(request.user, reason, data),
@@ -324,7 +277,7 @@ def reason_edit(request, pk: int):
 def reason_move(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
     direction = request.POST.get("direction", "")
-    return _button(
+    return button(
         request,
         lambda: settings_reasons.move_reason(request.user, reason, direction),
         None,
@@ -336,8 +289,8 @@ def reason_move(request, pk: int):
 @require_POST
 def reason_active(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    active = _active_from(request)
-    return _button(
+    active = active_from(request)
+    return button(
         request,
         lambda: settings_reasons.update_reason(request.user, reason, {"active": active}),
         _("The reason was activated.") if active else _("The reason was deactivated."),
@@ -349,7 +302,7 @@ def reason_active(request, pk: int):
 @require_POST
 def reason_delete(request, pk: int):
     reason = get_object_or_404(Reason, pk=pk)
-    return _button(
+    return button(
         request,
         lambda: settings_reasons.delete_reason(request.user, reason),
         _("The reason was deleted."),
@@ -376,7 +329,7 @@ def _currencies_page() -> dict:
 @require_http_methods(["GET", "POST"])
 def currencies(request):
     """The list of currencies; its form adds one."""
-    return _form_page(
+    return form_page(
         request,
         CurrencyForm(request.POST or None),
         lambda data: settings_money.create_currency(request.user, data),
@@ -391,7 +344,7 @@ def currencies(request):
 @require_http_methods(["GET", "POST"])
 def currency_edit(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    return _form_page(
+    return form_page(
         request,
         CurrencyForm(request.POST or None, instance=currency),
         lambda data: settings_money.update_currency(request.user, currency, data),
@@ -406,7 +359,7 @@ def currency_edit(request, code: str):
 @require_POST
 def currency_make_base(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    return _button(
+    return button(
         request,
         lambda: settings_money.make_base_currency(request.user, currency),
         _("%(code)s is now the base currency; the other rates were recomputed.")
@@ -419,7 +372,7 @@ def currency_make_base(request, code: str):
 @require_POST
 def currency_delete(request, code: str):
     currency = get_object_or_404(Currency, code=code)
-    return _button(
+    return button(
         request,
         lambda: settings_money.delete_currency(request.user, currency),
         _("The currency %(code)s was deleted.") % {"code": currency.code},
@@ -451,7 +404,7 @@ def costs(request):
 @administrators_only
 @require_http_methods(["GET", "POST"])
 def cost_create(request):
-    return _form_page(
+    return form_page(
         request,
         ChannelCostForm(request.POST or None),
         lambda data: settings_money.create_channel_cost(request.user, data),
@@ -466,7 +419,7 @@ def cost_create(request):
 @require_http_methods(["GET", "POST"])
 def cost_edit(request, pk: int):
     cost = get_object_or_404(ChannelCost, pk=pk)
-    return _form_page(
+    return form_page(
         request,
         ChannelCostForm(request.POST or None, instance=cost),
         lambda data: settings_money.update_channel_cost(request.user, cost, data),

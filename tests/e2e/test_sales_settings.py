@@ -69,9 +69,7 @@ def test_administrator_reorders_stages_and_changes_the_base_currency(
     proposal = section.locator("tr", has_text="Proposal").locator(".kt-drag-handle")
     new = section.locator("tr", has_text="New").locator(".kt-drag-handle")
     proposal.drag_to(new)
-    expect(page.locator("#stage-order-status")).to_contain_text(
-        "The order of the stages was saved."
-    )
+    expect(page.locator("#order-status")).to_contain_text("The order of the stages was saved.")
     assert stage_names(pipeline) == ["Proposal", "New", "Qualification", "Won", "Lost"]
     expect(section.locator("tr").nth(1).locator("[data-move=up]")).to_be_disabled()
     page.reload()

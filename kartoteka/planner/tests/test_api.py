@@ -8,8 +8,7 @@ import pytest
 
 from kartoteka.planner import notifications
 from kartoteka.planner.models import Notification, Task
-
-from .conftest import error_of
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from kartoteka.planner import access, services
 from kartoteka.planner.models import Task
-
-from .conftest import error_of
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ from kartoteka.contacts.models import Company, Contact
 from kartoteka.platform.listing import encode_cursor
 from kartoteka.records.models import Link
 from kartoteka.timeline.models import Activity
+from tests.helpers import error_of
 
-from .conftest import error_of, snapshot
+from .conftest import snapshot
 
 pytestmark = pytest.mark.django_db
 

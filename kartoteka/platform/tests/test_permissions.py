@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kartoteka.contacts.models import Company, Contact
-
-from .conftest import ApiClient
+from tests.helpers import ApiClient
 
 pytestmark = pytest.mark.django_db
 

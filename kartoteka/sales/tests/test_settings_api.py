@@ -1,13 +1,12 @@
 """The sales settings API at /api/v1/: everyone signed in reads pipelines, stages, reasons and
 currencies; administrators write; refusals come back in the one error format."""
 
-import json
-
 import pytest
 
 from kartoteka.sales import config
 from kartoteka.sales.models import ChannelCost, Currency, Pipeline, Reason, Stage
 from kartoteka.sales.services import create_deal
+from tests.helpers import StatusApi as Api
 
 pytestmark = pytest.mark.django_db
 
@@ -15,33 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_settings(registry):
     config.reload()
-
-
-class Api:
-    def __init__(self, client, user=None):
-        if user is not None:
-            client.force_login(user)
-        self.client = client
-
-    def _send(self, method, path, body=None):
-        response = getattr(self.client, method)(
-            f"/api/v1{path}",
-            data=json.dumps(body) if body is not None else None,
-            content_type="application/json",
-        )
-        return response.status_code, (response.json() if response.content else None)
-
-    def get(self, path):
-        return self._send("get", path)
-
-    def post(self, path, body):
-        return self._send("post", path, body)
-
-    def patch(self, path, body):
-        return self._send("patch", path, body)
-
-    def delete(self, path):
-        return self._send("delete", path)
 
 
 @pytest.fixture

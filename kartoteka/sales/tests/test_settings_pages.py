@@ -90,7 +90,7 @@ def test_pipelines_page_shows_stages_in_order_with_deal_counts(admin_client, adm
     positions = [html.index(f">{name}</td>") for name in ("New", "Qualification", "Won", "Lost")]
     assert positions == sorted(positions)
     assert "2 deals" in html
-    assert 'data-stage-order="' in html and "sales/settings.js" in html
+    assert 'data-order-url="' in html and "kartoteka/reorder.js" in html
     assert "Sortable.min.js" in html
 
 
