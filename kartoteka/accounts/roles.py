@@ -30,6 +30,13 @@ DEFAULT_ROLES = {
                 "delete": "none",
                 "export": "none",
             },
+            "ticket": {
+                "view": "all",
+                "create": "all",
+                "change": "all",
+                "delete": "none",
+                "export": "own",
+            },
         },
     },
     "read_only": {

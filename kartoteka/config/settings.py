@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "kartoteka.contacts",
     "kartoteka.sales",
     "kartoteka.planner",
+    "kartoteka.knowledge",
+    "kartoteka.service",
     "kartoteka.web",
 ]
 
@@ -146,6 +148,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kartoteka@localhost")
 # The address people reach this instance at: links in mail sent by the worker (reminders,
 # digests) are made absolute with it, since the worker has no request to take a host from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The business's name as customers see it (the portal's header, sign-in mail).
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:

@@ -18,8 +18,10 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from kartoteka.customization.api import router as customization_router
+    from kartoteka.knowledge.api import router as knowledge_router
     from kartoteka.planner.api import router as planner_router
     from kartoteka.sales.api import router as sales_router
+    from kartoteka.service.api import router as service_router
 
     from .api_records import router as records_router
 
@@ -27,6 +29,8 @@ def _mount() -> None:
     api.add_router("", records_router)
     api.add_router("", sales_router)
     api.add_router("", planner_router)
+    api.add_router("", knowledge_router)
+    api.add_router("", service_router)
 
 
 _mount()

@@ -99,4 +99,5 @@ def built_in_roles(request):
     from kartoteka.platform.registry import registry
 
     importlib.import_module("kartoteka.sales.migrations.0002_defaults").create(apps, None)
+    importlib.import_module("kartoteka.service.migrations.0002_defaults").create(apps, None)
     registry.bump()

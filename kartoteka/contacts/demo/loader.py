@@ -69,9 +69,13 @@ def load(plan: Plan) -> Summary:
                     )  # fmt: skip
                     entries += 1
             _backdate(spec, objs, [planned.created_at for planned in planned_records])
+        from kartoteka.knowledge.demo import create_demo as load_knowledge
         from kartoteka.sales.demo import load_sales
+        from kartoteka.service.demo import load_service
 
         load_sales(users, companies, contacts)
+        load_knowledge(plan.pack.code, users["admin"])
+        load_service(users, contacts)
     return Summary(
         users=list(users.values()),
         teams=len(plan.pack.teams),

@@ -97,7 +97,10 @@ def test_records_have_a_history_in_the_past(demo):
     now = timezone.now()
     earliest = now - dt.timedelta(days=HISTORY_DAYS + 1)
     for model, key in ((Company, "company"), (Contact, "contact")):
-        entries = Activity.objects.filter(entity=key, kind__in=USER_KINDS)
+        # the demo card index's own history (service desk conversations are checked there)
+        entries = Activity.objects.filter(entity=key, kind__in=USER_KINDS).exclude(
+            payload__has_key="ticket"
+        )
         assert entries.exists()
         owners = dict(model.objects.values_list("pk", "owner_id"))
         created = dict(model.objects.values_list("pk", "created_at"))

@@ -1,0 +1,2 @@
+"""Pages of the knowledge base: articles (`articles`), canned responses (`canned`) and
+categories (`categories`)."""

@@ -1,0 +1,1 @@
+"""Service desk: tickets from every channel, SLA with business calendars, email, portal."""
