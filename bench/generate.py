@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 SCALES = {
-    "small": {"companies": 4_000, "contacts": 20_000, "deals": 10_000, "timeline": 100_000},
+    "small": {
+        "companies": 4_000,
+        "contacts": 20_000,
+        "deals": 10_000,
+        "tickets": 5_000,
+        "timeline": 100_000,
+    },
     "full": {
         "companies": 200_000,
         "contacts": 1_000_000,
         "deals": 500_000,
+        "tickets": 200_000,
         "timeline": 5_000_000,
     },
 }
@@ -81,6 +88,7 @@ class Loaded:
     common_term: str = COMMON_TERM
     filter_segment: str = "enterprise"
     pipeline_id: int = 0
+    ticket_id: int = 0
     rates: dict[str, dict] = field(default_factory=dict)
 
 
@@ -263,6 +271,49 @@ def deal_rows(
         yield BulkRow(data, created_at=_moment(rnd, n, count))
 
 
+TICKET_WORDS = "printer invoice login password export report delivery slow error access".split()
+# of the tickets: 3 in 10 still open, in every open status; 1 in 10 unassigned
+TICKET_OPEN_SHARE = 0.3
+CONVERSATION = 50
+
+
+def ticket_rows(rnd: random.Random, count: int, agents: list[int], contacts: list[int]):
+    from kartoteka.platform.bulk import BulkRow
+
+    open_statuses = ["new", "open", "open", "waiting_customer", "waiting_third_party"]
+    for n in range(count):
+        word = rnd.choice(TICKET_WORDS)
+        is_open = rnd.random() < TICKET_OPEN_SHARE
+        data = {
+            "subject": f"The {word} does not work ({n})",
+            "description": " ".join(rnd.choices(WORDS, k=rnd.randrange(8, 30))).capitalize(),
+            "contact": rnd.choice(contacts),
+            "priority": rnd.choices(["low", "normal", "high", "urgent"], [2, 6, 2, 1])[0],
+            "type": rnd.choice(["question", "incident", "bug", "complaint"]),
+            "status": rnd.choice(open_statuses) if is_open else rnd.choice(["resolved", "closed"]),
+            "owner": None if rnd.random() < 0.1 else rnd.choice(agents),
+        }
+        yield BulkRow(data, created_at=_moment(rnd, n, count))
+
+
+def _conversation(ticket_id: int, agent_id: int, messages: int) -> None:
+    """A long conversation on one ticket, for the ticket card's measurement."""
+    from kartoteka.service.models import Message, Ticket
+
+    ticket = Ticket.objects.get(pk=ticket_id)
+    Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            kind="reply" if n % 2 else "customer",
+            author_user_id=agent_id if n % 2 else None,
+            author_contact_id=None if n % 2 else ticket.contact_id,
+            body=f"Message {n}: " + " ".join(WORDS[: 10 + n % 20]),
+            at=ticket.created_at + timedelta(minutes=10 * (n + 1)),
+        )
+        for n in range(messages)
+    )
+
+
 def activity_rows(rnd, total: int, card_id: int, contacts: list[int], companies: list[int], users):
     from kartoteka.platform.bulk import BulkActivity
 
@@ -335,6 +386,16 @@ def load(scale: str, seed: int = SEED) -> Loaded:
     from kartoteka.sales import config
 
     loaded.pipeline_id = config.default_pipeline_id()
+
+    started = time.perf_counter()
+    agents = [u.pk for u in users if u.role.key == "support_agent"]
+    result = bulk.bulk_create_records(
+        registry.get("ticket"), admin, ticket_rows(rnd, sizes["tickets"], agents, contacts)
+    )
+    _check(result, "ticket")
+    _phase(loaded, "tickets", started, result.created)
+    loaded.ticket_id = result.ids[-1]
+    _conversation(loaded.ticket_id, agents[0], CONVERSATION)
 
     loaded.card_contact_id = contacts[len(contacts) // 2]
     loaded.contact_ids_sample = rnd.sample(contacts, min(2000, len(contacts)))

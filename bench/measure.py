@@ -164,6 +164,18 @@ def run(server: Server, raw: Raw, loaded: Loaded, contacts: int) -> dict:
             ),
         )
 
+    if loaded.ticket_id:
+        for queue in ("open", "unassigned", "breaching"):
+            record(
+                f"service_queue_{queue}",
+                _entry(timed_get(admin, f"/service/?queue={queue}", REPEAT)),
+            )
+        record("service_queue_counts_api", _entry(timed_get(api, "/api/v1/tickets/queues", REPEAT)))
+        record(
+            "ticket_card_50_messages",
+            _entry(timed_get(admin, f"/e/ticket/{loaded.ticket_id}/", REPEAT)),
+        )
+
     sample = loaded.contact_ids_sample
     one = f"/api/v1/entities/contact/records/{sample[0]}"
     record(
