@@ -89,7 +89,8 @@ class ListQuery:
                 if spec is None or not spec.filterable:
                     errors.setdefault(key, []).append(_("Unknown or unfilterable field."))
                     continue
-                if op not in ("", "min", "max", "empty"):
+                team_op = op == "team" and spec.type == FieldType.USER and not spec.is_custom
+                if op not in ("", "min", "max", "empty") and not team_op:
                     errors.setdefault(key, []).append(_("Unknown filter operator."))
                     continue
                 values = [v for v in getlist(key) if v not in ("", None)]
@@ -185,6 +186,13 @@ class ListQuery:
             if spec.storage == "fk":
                 return Q(**{f"{spec.attname}__isnull": True})
             return Q(**{spec.key: [] if spec.multiple or spec.type == FieldType.TAGS else ""})
+        if op == "team":  # a user field's user in one of these teams ("mine": the reader's)
+            teams = [
+                (user.team_id if value == "mine" else int(value))
+                for value in values
+                if value == "mine" or (str(value).isdigit() and int(value) <= MAX_ID)
+            ]
+            return Q(**{f"{spec.key}__team_id__in": [t for t in teams if t is not None]})
         if op in ("min", "max"):
             raw = values[0]
             try:

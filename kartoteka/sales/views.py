@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kartoteka.accounts.models import Team
 from kartoteka.platform import forms as platform_forms
 from kartoteka.platform import permissions
 from kartoteka.platform import services as platform_services
@@ -58,6 +59,8 @@ def deal_board(request):
             "filter_params": urlencode(sorted(params.items())),
             "users": platform_forms.user_options(),
             "owner_filter": request.GET.get("f.owner", ""),
+            "team_filter": request.GET.get("f.owner.team", ""),
+            "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
             "loss_reasons": config.reasons("loss"),
             "can_change": permissions.can(request.user, "deal", "change"),
             "can_create": permissions.can(request.user, "deal", "create"),

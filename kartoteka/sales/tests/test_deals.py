@@ -347,3 +347,18 @@ def test_contacts_with_roles_are_added_and_removed_on_the_deal_card(
     # someone who may not change the deal
     client.force_login(outsider)
     assert client.post(url, {"contact": hidden.pk}).status_code == 404
+
+
+def test_the_board_and_lists_filter_by_the_owners_team(client, head, manager, outsider, make):
+    north = make("deal", manager, name="North deal", owner=manager)
+    south = make("deal", outsider, name="South deal", owner=outsider)
+    client.force_login(head)  # sees every deal
+    board = client.get("/sales/board/", {"f.owner.team": manager.team_id}).content.decode()
+    assert f'data-deal="{north.pk}"' in board and f'data-deal="{south.pk}"' not in board
+    mine = client.get("/sales/board/", {"f.owner.team": "mine"}).content.decode()
+    assert f'data-deal="{north.pk}"' in mine and f'data-deal="{south.pk}"' not in mine
+    api = client.get("/api/v1/entities/deal/records", {"f.owner.team": outsider.team_id}).json()
+    assert [row["id"] for row in api["items"]] == [south.pk]
+    # only user fields stored as columns have a team
+    refused = client.get("/api/v1/entities/deal/records", {"f.name.team": "1"})
+    assert refused.status_code == 422
