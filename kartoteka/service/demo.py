@@ -11,6 +11,8 @@ import random
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from kartoteka.timeline.models import Activity
+
 from . import services, sla
 from .models import Ticket
 
@@ -107,6 +109,9 @@ def _load(users: dict, contacts: list, seed: int) -> int:
                 at=opened,
             )
             count += 1
+            Activity.objects.filter(entity="ticket", object_id=ticket.pk, kind="created").update(
+                at=opened
+            )
             if state == 0:
                 continue  # new and unassigned
             answered = opened + dt.timedelta(hours=rng.randint(1, 6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -305,9 +305,10 @@ def _save_due(ticket: Ticket) -> None:
     """Keep the ticket's nearest deadline (for queues and "breaching soon") in step."""
     if ticket.pk is None:
         return
-    nearest = SlaTarget.objects.filter(ticket=ticket, state=State.RUNNING).aggregate(
-        due=Min("due_at")
-    )["due"]
+    # A breached deadline nobody has answered yet stays the nearest one: overdue tickets
+    # sort first in the queues.
+    waiting = Q(state=State.RUNNING) | Q(state=State.BREACHED, done_at__isnull=True)
+    nearest = SlaTarget.objects.filter(waiting, ticket=ticket).aggregate(due=Min("due_at"))["due"]
     ticket.next_due_at = nearest
     Ticket.objects.filter(pk=ticket.pk).update(
         next_due_at=nearest,

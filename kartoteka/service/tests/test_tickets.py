@@ -179,6 +179,8 @@ def test_the_worker_warns_before_a_breach_and_escalates_after(clock, agent, cust
     assert result["breached"] == 1
     ticket.refresh_from_db()
     assert ticket.sla_breached and ticket.priority == "high" and ticket.owner == head
+    # the overdue deadline stays the ticket's nearest, so it sorts first in the queues
+    assert ticket.next_due_at == MONDAY_10 + dt.timedelta(hours=4)
     assert head.planner_notifications.filter(kind="sla_breach").exists()
     assert agent.planner_notifications.filter(kind="sla_breach").exists()
     assert sla.check(MONDAY_10 + dt.timedelta(hours=5))["breached"] == 0  # once only
@@ -187,6 +189,8 @@ def test_the_worker_warns_before_a_breach_and_escalates_after(clock, agent, cust
     services.reply(head, ticket, "Sorry for the wait.")
     first = SlaTarget.objects.get(ticket=ticket, kind="first_response")
     assert first.state == "breached" and first.done_at == clock.now
+    ticket.refresh_from_db()
+    assert ticket.next_due_at == SlaTarget.objects.get(ticket=ticket, kind="resolution").due_at
 
 
 def test_urgent_tickets_follow_the_urgent_policy_and_changing_priority_reapplies(
