@@ -384,9 +384,10 @@ class InputErrors(Exception):
 
 
 def validate_input(
-    validator, fields: list[FieldSpec], data: dict, *, partial: bool
+    validator, fields: list[FieldSpec], data: dict, *, partial: bool, require: bool = True
 ) -> dict[str, Any]:
-    """Validate raw input; returns only the keys given (and defaults on create)."""
+    """Validate raw input; returns only the keys given (and defaults on create).
+    `require=False` lets required fields stay empty (records arriving from outside)."""
     if not isinstance(data, dict):
         raise InputErrors({"__all__": [_("Send an object of field values.")]})
     by_key = {spec.key: spec for spec in fields}
@@ -395,7 +396,7 @@ def validate_input(
         model = validator.model_validate(data)
     except ValidationError as exc:
         for spec in fields:
-            if spec.required and spec.editable:
+            if spec.required and spec.editable and require:
                 missing = spec.key not in data and not partial and spec.default in (None, "")
                 if missing or (spec.key in data and _is_blank(data[spec.key])):
                     errors.setdefault(spec.key, []).append(_("This field is required."))
@@ -424,7 +425,7 @@ def validate_input(
                     if spec.multiple or spec.type in (FieldType.MULTICHOICE, FieldType.TAGS)
                     else None
                 )
-        if spec.required and empty and (spec.key in given or not partial):
+        if spec.required and require and empty and (spec.key in given or not partial):
             errors.setdefault(spec.key, []).append(_("This field is required."))
     if errors:
         raise InputErrors(errors)

@@ -66,8 +66,10 @@ def _set_value(obj, spec: FieldSpec, value: Any) -> None:
         setattr(obj, spec.key, value)
 
 
-def validate(entity: EntitySpec, user, data: dict, *, partial: bool, instance=None) -> dict:
-    clean = validate_input(entity.validator, entity.fields, data, partial=partial)
+def validate(
+    entity: EntitySpec, user, data: dict, *, partial: bool, instance=None, require: bool = True
+) -> dict:
+    clean = validate_input(entity.validator, entity.fields, data, partial=partial, require=require)
     errors = checks.check_rows(
         entity, user, [clean], exclude_pk=instance.pk if instance is not None else None
     )
@@ -218,6 +220,7 @@ def create_record(
     claim: bool = True,
     channel: str = "",
     attributes: dict[str, Any] | None = None,
+    require_all: bool = True,
 ):
     """Create a record. A client someone else already owns is not created again (see
     `ownership`): the enquiry goes onto the existing card and `AttachedToExisting` tells
@@ -225,13 +228,17 @@ def create_record(
 
     `attributes` are model attributes the caller sets that are not fields people edit (a
     lead's UTM parameters and web form); they are saved with the record, or kept in the
-    enquiry's payload when it lands on an existing card."""
+    enquiry's payload when it lands on an existing card.
+
+    `require_all=False` is for records that arrive from outside with what they have (a mail,
+    a customer's portal form): fields an administrator made required do not refuse them,
+    though every value given is still checked."""
     if check_permission:
         permissions.require(user, entity.key, "create")
     data = dict(data)
     if "owner" not in data and user is not None:
         data["owner"] = user.pk
-    clean = validate(entity, user, data, partial=False)
+    clean = validate(entity, user, data, partial=False, require=require_all)
     if claim:
         match = ownership.claimed_match(entity, user, clean)
         if match is not None:

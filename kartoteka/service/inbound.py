@@ -10,6 +10,7 @@ a contact (owned by nobody), so the portal and the card index know them from the
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -136,7 +137,9 @@ def ingest(mailbox: Mailbox, raw: bytes) -> Outcome:
             max_attachment_bytes=services.max_attachment_size(),
         )
     except mail.MailParseError as exc:
-        return Outcome("rejected", detail=str(exc)[:255])
+        outcome = Outcome("rejected", detail=str(exc)[:255])
+        record_failure(mailbox, raw, outcome.detail)
+        return outcome
     done = ProcessedMail.objects.filter(mailbox=mailbox, message_id=incoming.message_id).first()
     if done is not None:
         return Outcome("duplicate", done.ticket_id, done.outcome)
@@ -152,6 +155,17 @@ def ingest(mailbox: Mailbox, raw: bytes) -> Outcome:
     except IntegrityError:  # another worker took the same mail at the same moment
         pass
     return outcome
+
+
+def record_failure(mailbox: Mailbox, raw: bytes, detail: str) -> None:
+    """A mail that could not be turned into anything, kept on record (by a hash of its bytes
+    when its own Message-ID could not be read) for the administrator."""
+    digest = hashlib.sha256(raw).hexdigest()[:40]
+    ProcessedMail.objects.get_or_create(
+        mailbox=mailbox,
+        message_id=f"<{digest}@unreadable.kartoteka.invalid>",
+        defaults={"outcome": "rejected", "detail": detail[:255]},
+    )
 
 
 def _decide(mailbox: Mailbox, incoming: mail.IncomingMail) -> Outcome:
@@ -221,6 +235,7 @@ def poll(mailbox: Mailbox, limit: int = FETCH_LIMIT) -> dict[str, int]:
                 except Exception:  # noqa: BLE001  logged; the mail is set aside, not retried forever
                     log.exception("mail %s of mailbox %s could not be processed", uid, mailbox.pk)
                     outcome = Outcome("rejected", detail="processing failed")
+                    record_failure(mailbox, raw, outcome.detail)
                 counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
                 done.append(uid)
             if done:
@@ -231,7 +246,14 @@ def poll(mailbox: Mailbox, limit: int = FETCH_LIMIT) -> dict[str, int]:
         )
         log.warning("mailbox %s: %s", mailbox.pk, exc)
         return counts
-    Mailbox.objects.filter(pk=mailbox.pk).update(last_checked_at=timezone.now(), last_error="")
+    rejected = counts.get("rejected", 0)
+    problem = (
+        _("%(count)d mail(s) could not be read; they stay in the mailbox, marked as read.")
+        % {"count": rejected}
+        if rejected
+        else ""
+    )
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_checked_at=timezone.now(), last_error=problem)
     return counts
 
 

@@ -139,6 +139,9 @@ def open_ticket(
     uploads = check_uploads(uploads)
     at = at or timezone.now()
     data = dict(data)
+    if user is None and not str(data.get("subject") or "").strip():
+        # the one field a ticket cannot do without, whoever sends it
+        raise InputErrors({"subject": [_("This field is required.")]})
     if user is None:
         data.setdefault("owner", None)
     data["channel"] = channel
@@ -150,6 +153,8 @@ def open_ticket(
             check_permission=check_permission,
             claim=False,
             attributes={"created_at": at, "updated_at": at},
+            # mail and the portal cannot fill fields an administrator made required
+            require_all=user is not None,
         )
         message = ticket.messages.get()
         if message_id or author_email:

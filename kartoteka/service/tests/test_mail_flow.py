@@ -144,3 +144,33 @@ def test_a_wrong_password_is_shown_on_the_mailbox_and_nothing_breaks(mailbox, im
     mailbox.refresh_from_db()
     assert mailbox.last_error and mailbox.last_checked_at
     assert not Ticket.objects.exists()
+
+
+def test_a_field_an_administrator_made_required_does_not_lose_mail(
+    mailbox, imap_server, admin_user
+):
+    from kartoteka.customization import services as customization
+
+    customization.create_field(
+        admin_user,
+        {
+            "entity": "ticket",
+            "key": "contract",
+            "label": "Contract",
+            "type": "text",
+            "required": True,
+        },
+    )
+    imap_server.deliver(plain_mail())
+    assert inbound.poll(mailbox) == {"ticket": 1}
+    assert Ticket.objects.get().custom.get("contract") in (None, "")
+
+
+def test_a_mail_that_cannot_be_read_is_set_aside_and_the_mailbox_says_so(mailbox, imap_server):
+    imap_server.deliver(b"\r\n\r\nno headers at all, only a body\r\n")
+    imap_server.deliver(plain_mail())
+    assert inbound.poll(mailbox) == {"rejected": 1, "ticket": 1}
+    assert ProcessedMail.objects.filter(outcome="rejected").count() == 1
+    mailbox.refresh_from_db()
+    assert "could not be read" in mailbox.last_error
+    assert inbound.poll(mailbox) == {}  # not tried again and again
