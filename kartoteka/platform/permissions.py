@@ -42,8 +42,30 @@ def scope_q(user, entity_key: str, action: str, owner_field: str = "owner") -> Q
     return None
 
 
+# Fields naming a user who may see a record whatever their scope: the colleague who asked
+# for a ticket follows it even though support owns it. Apps register them at start-up.
+_viewer_fields: dict[str, tuple[str, ...]] = {}
+
+
+def register_viewer_field(entity_key: str, field: str) -> None:
+    _viewer_fields[entity_key] = (*_viewer_fields.get(entity_key, ()), field)
+
+
+def _named_viewer_q(user, entity_key: str, action: str) -> Q | None:
+    fields = _viewer_fields.get(entity_key, ())
+    if action != "view" or not fields or not user.is_authenticated or not user.is_active:
+        return None
+    q = Q()
+    for name in fields:
+        q |= Q(**{name: user.pk})
+    return q
+
+
 def restrict(qs: QuerySet, user, entity_key: str, action: str = "view") -> QuerySet:
     q = scope_q(user, entity_key, action)
+    named = _named_viewer_q(user, entity_key, action) if q != Q() else None
+    if named is not None:
+        return qs.filter(named if q is None else (q | named))
     if q is None:
         return qs.none()
     return qs.filter(q) if q else qs
@@ -58,6 +80,15 @@ def may_act_on(user, entity_key: str, action: str, obj) -> bool:
     """Whether the user may do `action` on this one record (already loaded)."""
     scope = scope_for(user, entity_key, action)
     if scope == "all":
+        return True
+    if (
+        action == "view"
+        and user.is_authenticated
+        and any(
+            getattr(obj, f"{name}_id", None) == user.pk
+            for name in _viewer_fields.get(entity_key, ())
+        )
+    ):
         return True
     if scope == "none":
         return False

@@ -19,6 +19,9 @@ from .settings_services import label
 
 WAITING_STATUSES = (Ticket.Status.WAITING_CUSTOMER, Ticket.Status.WAITING_THIRD_PARTY)
 
+# the colleague who asked follows their request, whoever owns it
+permissions.register_viewer_field("ticket", "requester_user")
+
 
 def canned_responses(user) -> list:
     from kartoteka.knowledge import access
@@ -26,19 +29,30 @@ def canned_responses(user) -> list:
     return list(access.visible_canned(user).order_by("title")[:200])
 
 
+def sees_public_side_only(user, ticket: Ticket) -> bool:
+    """The colleague who asked, when not on the support side of their own request: they see
+    what a customer would, without internal notes and third-party contacts."""
+    return ticket.requester_user_id == user.pk and not permissions.may_act_on(
+        user, "ticket", "change", ticket
+    )
+
+
 def conversation_context(request, spec, ticket: Ticket) -> dict:
+    can_change = permissions.may_act_on(request.user, "ticket", "change", ticket)
+    shown = Message.objects.filter(ticket=ticket)
+    if sees_public_side_only(request.user, ticket):
+        shown = shown.filter(kind__in=(Message.Kind.CUSTOMER, Message.Kind.REPLY))
     messages = list(
-        Message.objects.filter(ticket=ticket)
-        .select_related("author_user", "author_contact", "vendor")
+        shown.select_related("author_user", "author_contact", "vendor")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("-at", "-id")
     )
-    can_change = permissions.may_act_on(request.user, "ticket", "change", ticket)
     return {
         "ticket": ticket,
         "messages": messages,
         "can_reply": can_change and ticket.merged_into_id is None,
-        "can_note": permissions.may_log_activity(request.user, "ticket"),
+        "can_note": can_change and permissions.may_log_activity(request.user, "ticket"),
+        "is_requester": sees_public_side_only(request.user, ticket),
         "statuses": Ticket.Status.choices,
         "canned": canned_responses(request.user) if can_change else [],
         "error": "",
@@ -150,6 +164,29 @@ cards.register(
         entities=("ticket",),
         position="side",
         order=20,
+    )
+)
+
+
+def _deal_tickets(request, spec, deal):
+    """Tickets linked to a deal (a customer's problem that holds up the sale, say)."""
+    if not permissions.can(request.user, "ticket", "view"):
+        return None
+    linked = permissions.restrict(Ticket.objects.all(), request.user, "ticket").filter(
+        links__kind=TicketLink.Kind.DEAL, links__deal=deal
+    )
+    tickets = list(linked.order_by("-created_at")[:20])
+    return {"tickets": tickets} if tickets else None
+
+
+cards.register(
+    cards.CardPanel(
+        key="service.deal_tickets",
+        template="service/_deal_tickets.html",
+        context=_deal_tickets,
+        entities=("deal",),
+        position="side",
+        order=30,
     )
 )
 

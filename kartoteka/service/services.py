@@ -173,7 +173,13 @@ def _lock(ticket: Ticket) -> Ticket:
 def _timeline(ticket: Ticket, kind: str, user, message: Message) -> None:
     """A line on the ticket's timeline (the conversation panel shows the whole text), and
     for what the customer sees, the whole message on the customer's card too."""
-    first_line = message.body.strip().splitlines()[0][:200] if message.body.strip() else ""
+    # Internal text stays in the conversation panel, which only support sees in full; the
+    # timeline (shown to the colleague who asked, too) says only that a note was added.
+    first_line = (
+        message.body.strip().splitlines()[0][:200]
+        if message.body.strip() and message.is_public
+        else ""
+    )
     payload = {"message": message.pk, "message_kind": message.kind, "ticket": ticket.pk}
     record_activity(
         "ticket", ticket.pk, kind, user, summary=first_line, payload=payload, at=message.at
@@ -269,6 +275,7 @@ def customer_message(
     body: str,
     *,
     contact=None,
+    author_user=None,
     author_email: str = "",
     via: str = Ticket.Channel.PORTAL,
     uploads=(),
@@ -288,6 +295,7 @@ def customer_message(
             ticket=ticket,
             kind=Message.Kind.CUSTOMER,
             author_contact=contact,
+            author_user=author_user,
             author_email=author_email,
             body=body,
             via=via,

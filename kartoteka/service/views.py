@@ -27,6 +27,7 @@ from kartoteka.platform.registry import registry
 
 from . import queues as queue_defs
 from . import services
+from .integration import sees_public_side_only
 from .models import Attachment, Ticket, TicketLink
 
 # Content types a browser would run or render inline in our origin: always downloaded as
@@ -148,6 +149,10 @@ NEW_FIELDS = (
 )
 
 
+def _support_side(user) -> bool:
+    return permissions.scope_for(user, "ticket", "change") == "all"
+
+
 @login_required
 def new_ticket(request):
     spec = registry.get("ticket")
@@ -158,6 +163,8 @@ def new_ticket(request):
         data = {
             k: v for k, v in platform_forms.parse(spec, request.POST).items() if k in NEW_FIELDS
         }
+        if "owner" not in request.POST and not _support_side(request.user):
+            data["owner"] = None  # a colleague's request waits for support to take it
         try:
             ticket = services.open_ticket(
                 request.user,
@@ -173,7 +180,13 @@ def new_ticket(request):
         values = data
     else:
         values = {f.key: f.default for f in spec.fields if f.default is not None}
-        values["owner"] = request.user.pk
+        if _support_side(request.user):
+            values["owner"] = request.user.pk  # an agent takes what they enter
+        else:
+            # a colleague asking the support team: their own request, for support to take
+            values["requester_user"] = request.user.pk
+            values["type"] = Ticket.Type.ACCESS if request.GET.get("type") == "access" else None
+            values = {k: v for k, v in values.items() if v is not None}
         for key in ("contact", "requester_user"):
             raw = request.GET.get(key, "")
             if raw.isdigit():
@@ -221,8 +234,18 @@ def post_message(request, pk: int):
     ticket = _ticket(request.user, pk)
     kind = request.POST.get("kind", "reply")
     body = request.POST.get("body", "")
+    may_change = permissions.may_act_on(request.user, "ticket", "change", ticket)
     try:
-        if kind == "note":
+        if not may_change and ticket.requester_user_id == request.user.pk:
+            # the colleague who asked adds to their own request
+            services.customer_message(
+                ticket,
+                body,
+                author_user=request.user,
+                via=Ticket.Channel.AGENT,
+                uploads=_uploads(request),
+            )
+        elif kind == "note":
             services.note(request.user, ticket, body, uploads=_uploads(request))
         else:
             services.reply(
@@ -381,10 +404,12 @@ def vendor_contact(request, pk: int):
 @login_required
 @require_GET
 def attachment(request, pk: int):
-    found = Attachment.objects.select_related("ticket").filter(pk=pk).first()
+    found = Attachment.objects.select_related("ticket", "message").filter(pk=pk).first()
     if found is None:
         raise Http404
-    _ticket(request.user, found.ticket_id)
+    ticket = _ticket(request.user, found.ticket_id)
+    if not found.is_public and sees_public_side_only(request.user, ticket):
+        raise Http404
     return attachment_response(found)
 
 

@@ -186,3 +186,35 @@ def test_vendor_contact_is_logged_and_waiting_time_reported(client, agent, ticke
     assert message.vendor == vendor and message.body == "Asked PrintCo for a part"
     html = client.get(f"/e/ticket/{ticket.pk}/").content.decode()
     assert "Asked PrintCo for a part" in html and 'id="third-party-time"' in html
+
+
+def test_a_colleague_asks_support_and_follows_their_request_without_seeing_notes(
+    client, agent, manager, outsider
+):
+    login(client, manager)  # a sales manager: sees only their own records
+    form = client.get("/service/tickets/new/").content.decode()
+    assert f'value="{manager.pk}" selected' in form  # the request is theirs by default
+    response = client.post(
+        "/service/tickets/new/",
+        {"subject": "Access to exports", "type": "access", "requester_user": manager.pk},
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.owner is None and ticket.requester_user == manager  # for support to take
+    # support answers and writes an internal note
+    services.reply(agent, ticket, "Granted: try the Export button now.")
+    services.note(
+        agent, ticket, "Checked with the boss", uploads=[services.Upload("n.txt", "", b"x")]
+    )
+    note_file = Attachment.objects.get(name="n.txt")
+    card = client.get(f"/e/ticket/{ticket.pk}/").content.decode()
+    assert "Granted: try the Export button now." in card
+    assert "Checked with the boss" not in card
+    assert client.get(f"/service/attachments/{note_file.pk}/").status_code == 404
+    # they add to their request, but cannot answer as support
+    client.post(f"/service/tickets/{ticket.pk}/reply/", {"kind": "reply", "body": "Works, thanks"})
+    last = ticket.messages.order_by("-id").first()
+    assert (last.kind, last.author_user) == ("customer", manager)
+    # nobody else from sales sees it
+    login(client, outsider)
+    assert client.get(f"/e/ticket/{ticket.pk}/").status_code == 404

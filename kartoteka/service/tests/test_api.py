@@ -124,6 +124,8 @@ def test_merge_and_links(client, agent, customer, make):
     linked = post(client, f"/tickets/{first.pk}/links", {"ticket": third.pk})
     assert linked.status_code == 201
     assert post(client, f"/tickets/{first.pk}/links", {"deal": deal.pk}).status_code == 201
+    deal_card = client.get(f"/e/deal/{deal.pk}/").content.decode()
+    assert 'id="deal-tickets"' in deal_card and f"#{first.pk} A" in deal_card
     assert post(client, f"/tickets/{first.pk}/links", {"ticket": "x"}).status_code == 422
     merged = post(client, f"/tickets/{second.pk}/merge", {"into": first.pk})
     assert merged.status_code == 200
