@@ -40,5 +40,11 @@ class Behaviour:
     def apply_flag(self, qs, name: str, user):
         return qs
 
+    def before_bulk_create(self, user, objs: list) -> None:
+        """The bulk path's `before_save`: one batch of new records, not yet saved. Override
+        to read what the rows need in one query instead of one per row."""
+        for obj in objs:
+            self.before_save(user, obj, [], True)
+
     def after_bulk_create(self, user, objs: list) -> None:
         """The bulk path's `after_save`: one batch of new records, written in one go."""

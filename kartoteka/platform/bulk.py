@@ -119,8 +119,8 @@ def _write_batch(entity: EntitySpec, actor, good: list[tuple[int, dict, BulkRow]
         obj.created_by = actor
         obj.created_at = row.created_at or now
         obj.updated_at = obj.created_at
-        entity.behaviour.before_save(actor, obj, [], True)
         objs.append(obj)
+    entity.behaviour.before_bulk_create(actor, objs)
     with transaction.atomic():
         entity.model._default_manager.bulk_create(objs, batch_size=len(objs))
         if any(obj.pk is None for obj in objs):  # a database that returns no ids

@@ -159,6 +159,29 @@ class TicketBehaviour(Behaviour):
         if SLA_FIELDS & set(by_field):
             sla.reapply(obj)
 
+    def before_bulk_create(self, user, objs: list) -> None:
+        """`before_save` for a batch: contacts, companies and categories read once."""
+        from kartoteka.contacts.models import Company, Contact
+
+        contacts = Contact.objects.in_bulk({o.contact_id for o in objs if o.contact_id})
+        for obj in objs:
+            if obj.contact_id in contacts:
+                obj.contact = contacts[obj.contact_id]
+        company_ids = {
+            o.company_id or getattr(contacts.get(o.contact_id), "company_id", None) for o in objs
+        }
+        companies = Company.objects.in_bulk({pk for pk in company_ids if pk})
+        categories = Category.objects.in_bulk({o.category_id for o in objs if o.category_id})
+        for obj in objs:
+            if not obj.company_id and obj.contact_id in contacts:
+                obj.company_id = contacts[obj.contact_id].company_id
+            if obj.company_id in companies:
+                obj.company = companies[obj.company_id]
+            if obj.category_id in categories:
+                obj.category = categories[obj.category_id]
+            self.before_save(user, obj, [], True)
+        sla.plan_many(objs)  # deadlines known before the rows are written: no update after
+
     def after_bulk_create(self, user, objs: list) -> None:
         """The bulk path's `after_save(created=True)`: first messages, status periods and
         SLA targets written in batches."""
@@ -185,4 +208,4 @@ class TicketBehaviour(Behaviour):
             ],
             batch_size=2000,
         )
-        sla.start_many(objs)
+        sla.save_planned(objs)

@@ -129,25 +129,24 @@ def start(ticket: Ticket, at: dt.datetime | None = None) -> None:
     _save_due(ticket)
 
 
-def start_many(tickets: list[Ticket]) -> None:
-    """`start` for a batch of new tickets (imports, the bulk path): policies and calendars
-    read once, targets written in one go."""
+def plan_many(tickets: list[Ticket]) -> None:
+    """`start` for a batch of new tickets not yet saved (imports, the bulk path): policies
+    and calendars read once; each ticket gets its policy and nearest deadline set, and its
+    targets kept in `_sla_targets` for `save_planned` once it has an id."""
     policies = list(SlaPolicy.objects.filter(active=True).select_related("calendar"))
     calendars = {p.calendar_id: clock_calendar(p.calendar) for p in policies}
-    rows: list[SlaTarget] = []
     for ticket in tickets:
         policy = policy_for(ticket, policies)
         ticket.sla_policy = policy
         ticket.next_due_at = None
+        ticket._sla_targets = []
         if policy is None:
             continue
         calendar = calendars[policy.calendar_id]
         paused = is_pausing(ticket, policy)
         done = ticket.status in Ticket.DONE_STATUSES
         for kind, amount in _targets_of(policy, calendar, ticket.created_at):
-            target = SlaTarget(
-                ticket=ticket, kind=kind, started_at=ticket.created_at, target=amount
-            )
+            target = SlaTarget(kind=kind, started_at=ticket.created_at, target=amount)
             if done:
                 target.state, target.done_at = State.MET, ticket.resolved_at or ticket.created_at
                 target.due_at = _due(calendar, target)
@@ -160,9 +159,16 @@ def start_many(tickets: list[Ticket]) -> None:
                 target.due_at = _due(calendar, target)
                 if ticket.next_due_at is None or target.due_at < ticket.next_due_at:
                     ticket.next_due_at = target.due_at
+            ticket._sla_targets.append(target)
+
+
+def save_planned(tickets: list[Ticket]) -> None:
+    rows = []
+    for ticket in tickets:
+        for target in getattr(ticket, "_sla_targets", ()):
+            target.ticket = ticket
             rows.append(target)
     SlaTarget.objects.bulk_create(rows, batch_size=2000)
-    Ticket.objects.bulk_update(tickets, ["sla_policy", "next_due_at"], batch_size=2000)
 
 
 def reapply(ticket: Ticket) -> None:
