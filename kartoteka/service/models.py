@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.contacts.models import Company, Contact
 from kartoteka.platform.models import EntityModel
@@ -151,12 +152,13 @@ class Ticket(EntityModel):
         URGENT = "urgent", _("Urgent")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        # with a context: a ticket's "new"/"closed" agree with "ticket" in Polish and Russian
+        NEW = "new", pgettext_lazy("ticket status", "New")
         OPEN = "open", _("Open")
         WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
         WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting for third party")
         RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
         REOPENED = "reopened", _("Reopened")
 
     class Channel(models.TextChoices):
