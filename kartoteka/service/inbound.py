@@ -218,6 +218,14 @@ def _decide(mailbox: Mailbox, incoming: mail.IncomingMail) -> Outcome:
             **common,
         )
         Ticket.objects.filter(pk=opened.pk).update(requester_email=incoming.reply_address)
+        if mailbox.acknowledge:
+
+            def acknowledge(ticket_pk=opened.pk, message_id=incoming.message_id):
+                from .tasks import send_acknowledgement
+
+                send_acknowledgement(ticket_pk, mailbox.pk, message_id)
+
+            transaction.on_commit(acknowledge)
         return Outcome("ticket", opened.pk)
 
 

@@ -452,6 +452,7 @@ class Mailbox(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    acknowledge = models.BooleanField(_("confirm new requests by email"), default=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 

@@ -169,3 +169,43 @@ def send_notice(to: str, subject: str, body: str) -> None:
     )
     mail.connection = _connection(mailbox)
     mail.send()
+
+
+def acknowledgement(ticket: Ticket, mailbox: Mailbox, in_reply_to: str) -> EmailMessage:
+    """ "We have your request #N": threaded under the customer's mail and marked as an
+    automatic reply, so their auto-responder does not answer it and it meets no deadline."""
+    sender = mailbox.address
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "Hello,\n\nwe have received your request and will answer as soon as we can. "
+            "Its number is #%(number)s; reply to this email to add to it.\n\n"
+            "You can also follow it in the customer portal: %(url)s\n"
+        ) % {"number": ticket.pk, "url": f"{settings.SITE_URL}/portal/tickets/{ticket.pk}/"}
+    headers = {
+        "Message-ID": make_msgid(domain=domain_of(sender)),
+        "Auto-Submitted": "auto-replied",
+        "X-Auto-Response-Suppress": "All",
+        LOOP_HEADER: domain_of(sender),
+        "X-Kartoteka-Ticket": str(ticket.pk),
+    }
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = in_reply_to
+    return EmailMessage(
+        subject=subject_for(ticket),
+        body=body,
+        from_email=formataddr((mailbox.name, sender)),
+        to=[ticket.requester_email],
+        headers=headers,
+    )
+
+
+def send_acknowledgement(ticket_pk: int, mailbox_pk: int, in_reply_to: str) -> bool:
+    ticket = Ticket.objects.filter(pk=ticket_pk).first()
+    mailbox = Mailbox.objects.filter(pk=mailbox_pk).first()
+    if ticket is None or mailbox is None or not ticket.requester_email:
+        return False
+    mail = acknowledgement(ticket, mailbox, in_reply_to)
+    mail.connection = _connection(mailbox)
+    mail.send()
+    return True

@@ -402,6 +402,12 @@ class MailboxForm(SettingsForm):
         initial=True,
         help_text=_("An inactive mailbox is not read."),
     )
+    acknowledge = forms.BooleanField(
+        label=_("Confirm new requests by email"),
+        required=False,
+        initial=True,
+        help_text=_("The sender gets the request's number at once (marked as an automatic reply)."),
+    )
     team = forms.ChoiceField(label=_("Team of new tickets"), required=False)
     category = forms.ChoiceField(label=_("Category of new tickets"), required=False)
     imap_host = forms.CharField(label=_("IMAP host"), required=False)

@@ -32,6 +32,7 @@ MAILBOX_INPUT = {
     "name",
     "address",
     "active",
+    "acknowledge",
     "imap_host",
     "imap_port",
     "imap_security",
@@ -106,6 +107,8 @@ def _clean(read: SettingsInput, mailbox: Mailbox | None) -> dict[str, Any]:
                 read.error("address", _("Another mailbox reads this address."))
     if read.has("active"):
         clean["active"] = read.boolean("active")
+    if read.has("acknowledge"):
+        clean["acknowledge"] = read.boolean("acknowledge")
     for prefix, port in (("imap", 993), ("smtp", 587)):
         if wanted(f"{prefix}_host"):
             clean[f"{prefix}_host"] = _host(read, f"{prefix}_host")

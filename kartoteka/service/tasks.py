@@ -22,3 +22,8 @@ def read_mailboxes() -> dict:
     from . import inbound
 
     return inbound.poll_all()
+
+
+@db_task(retries=3, retry_delay=60)
+def send_acknowledgement(ticket_pk: int, mailbox_pk: int, in_reply_to: str) -> bool:
+    return outgoing.send_acknowledgement(ticket_pk, mailbox_pk, in_reply_to)

@@ -25,6 +25,7 @@ class MailboxOut(Schema):
     name: str
     address: str
     active: bool
+    acknowledge: bool
     imap_host: str
     imap_port: int
     imap_security: str
@@ -48,6 +49,7 @@ class MailboxIn(Schema):
     name: str = Field(..., max_length=1000)
     address: str = Field(..., max_length=1000)
     active: bool = True
+    acknowledge: bool = True
     imap_host: str = Field(..., max_length=1000)
     imap_port: int = 993
     imap_security: str = Field("ssl", max_length=20)
@@ -69,6 +71,7 @@ class MailboxPatch(Schema):
     name: str = Field(None, max_length=1000)
     address: str = Field(None, max_length=1000)
     active: bool = None
+    acknowledge: bool = None
     imap_host: str = Field(None, max_length=1000)
     imap_port: int = None
     imap_security: str = Field(None, max_length=20)
@@ -93,7 +96,7 @@ class CheckOut(Schema):
 
 def _mailbox_out(mailbox: Mailbox) -> dict[str, Any]:
     fields = (
-        "name address active imap_host imap_port imap_security username folder "
+        "name address active acknowledge imap_host imap_port imap_security username folder "
         "processed_folder smtp_host smtp_port smtp_security smtp_username last_checked_at "
         "last_error"
     ).split()

@@ -11,7 +11,7 @@ import pytest
 
 from kartoteka.contacts.models import Contact
 from kartoteka.service import inbound, services
-from kartoteka.service.models import Mailbox, Message, ProcessedMail, Ticket
+from kartoteka.service.models import Mailbox, Message, ProcessedMail, SlaTarget, Ticket
 from kartoteka.service.tests.mailservers import (
     CUSTOMER,
     DESK,
@@ -61,9 +61,16 @@ def test_a_mail_becomes_a_ticket_the_reply_is_threaded_and_the_answer_lands_on_i
     # read mail is marked, so the next poll finds nothing new
     assert all(m.seen for m in imap_server.messages())
     assert inbound.poll(mailbox) == {}
+    # the sender is told the request's number, in the thread, as an automatic reply
+    ack = email.message_from_bytes(smtp_server.wait_for(1)[0].raw, policy=policy.default)
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["In-Reply-To"] == "<plain-1@customer.example>"
+    assert f"#{ticket.pk}" in ack.get_content()
+    assert ticket.messages.count() == 1  # not a reply: no deadline is met by it
+    assert SlaTarget.objects.get(ticket=ticket, kind="first_response").state == "running"
 
     reply = services.reply(agent, ticket, "Please switch it off and on again.")
-    sent = smtp_server.wait_for(1)[0]
+    sent = smtp_server.wait_for(2)[1]
     assert sent.rcpt_tos == [CUSTOMER]
     parsed = email.message_from_bytes(sent.raw, policy=policy.default)
     assert parsed["In-Reply-To"] == "<plain-1@customer.example>"
@@ -85,6 +92,14 @@ def test_a_mail_becomes_a_ticket_the_reply_is_threaded_and_the_answer_lands_on_i
     last = ticket.messages.order_by("-at", "-id").first()
     assert last.kind == "customer" and last.body == "It works now, thanks!"  # quote cut off
     assert last.message_id == "<plain-2@customer.example>"
+
+
+def test_no_confirmation_when_the_mailbox_is_set_not_to(mailbox, imap_server, smtp_server):
+    Mailbox.objects.filter(pk=mailbox.pk).update(acknowledge=False)
+    mailbox.refresh_from_db()
+    imap_server.deliver(plain_mail())
+    assert inbound.poll(mailbox) == {"ticket": 1}
+    assert smtp_server.messages == []
 
 
 def test_auto_replies_loops_and_repeats_open_no_ticket(mailbox, imap_server):
