@@ -696,6 +696,18 @@ def suggest(request):
 def export_csv(request, key):
     from .export import stream_csv
 
+    return _export(request, key, stream_csv)
+
+
+@login_required
+@require_GET
+def export_xlsx(request, key):
+    from .export import xlsx_response
+
+    return _export(request, key, xlsx_response)
+
+
+def _export(request, key, respond):
     spec = _entity(key)
     _require(request.user, spec, "export")
     try:
@@ -704,4 +716,4 @@ def export_csv(request, key):
         query.filtered(request.user, "export")
     except InputErrors as exc:
         return HttpResponseBadRequest(exc.first_message)
-    return stream_csv(spec, query, request.user)
+    return respond(spec, query, request.user)

@@ -511,6 +511,48 @@ def test_export_follows_the_lists_filters(client, admin_user, make):
     assert [row[1] for row in rows[1:]] == ["Software House"]
 
 
+def xlsx_rows(response) -> list[list]:
+    import io
+
+    from openpyxl import load_workbook
+
+    content = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    return [[(cell.value, cell.data_type) for cell in row] for row in sheet.iter_rows()]
+
+
+def test_xlsx_export_keeps_formulas_as_text_and_follows_the_filters(client, admin_user, make):
+    make("company", name='=HYPERLINK("http://evil.example","x")', industry="it", tags="@SUM(A1)")
+    make("company", name="Zakład Łódź\x07", industry="it")
+    make("company", name="Corner Shop", industry="retail")
+    client.force_login(admin_user)
+
+    response = client.get("/e/company/export.xlsx?f.industry=it&columns=name,tags&sort=name")
+
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="company-')
+    rows = xlsx_rows(response)
+    assert [value for value, _type in rows[0]] == ["id", "Name", "Tags"]
+    assert [[value for value, _type in row[1:]] for row in rows[1:]] == [
+        ['=HYPERLINK("http://evil.example","x")', "@SUM(A1)"],
+        ["Zakład Łódź", None],  # the control character XML cannot hold is dropped
+    ]
+    assert all(kind != "f" for row in rows for _value, kind in row)  # no cell is a formula
+
+
+def test_a_reader_without_export_rights_gets_no_xlsx(client, manager, make):
+    make("company", manager, name="Acme")
+    from kartoteka.accounts.models import Role
+
+    role = Role.objects.get(key="manager")
+    role.grants = {"*": {**role.grants["*"], "export": "none"}}
+    role.save()
+    client.force_login(manager)
+    assert client.get("/e/company/export.xlsx").status_code == 403
+
+
 @pytest.mark.parametrize(
     "query,message",
     [
