@@ -14,6 +14,7 @@ urlpatterns = [
     path("e/<slug:key>/merge/", views.merge, name="merge"),
     path("e/<slug:key>/export.csv", views.export_csv, name="export"),
     path("e/<slug:key>/export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("e/<slug:key>/export.vcf", views.export_vcard, name="export_vcard"),
     path("e/<slug:key>/lookup/", views.lookup, name="lookup"),
     path("e/<slug:key>/views/", views.save_view, name="save_view"),
     path("e/<slug:key>/views/<int:view_id>/delete/", views.delete_view, name="delete_view"),

@@ -707,6 +707,16 @@ def export_xlsx(request, key):
     return _export(request, key, xlsx_response)
 
 
+@login_required
+@require_GET
+def export_vcard(request, key):
+    from .export import vcard_response
+
+    if key != "contact":
+        raise Http404
+    return _export(request, key, vcard_response)
+
+
 def _export(request, key, respond):
     spec = _entity(key)
     _require(request.user, spec, "export")

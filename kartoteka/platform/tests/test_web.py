@@ -542,6 +542,40 @@ def test_xlsx_export_keeps_formulas_as_text_and_follows_the_filters(client, admi
     assert all(kind != "f" for row in rows for _value, kind in row)  # no cell is a formula
 
 
+def test_contacts_export_as_vcards_that_read_back(client, admin_user, make):
+    from kartoteka.contacts import vcard
+
+    acme = make("company", name="Acme; Sp. z o.o.")
+    make(
+        "contact",
+        first_name="Łucja",
+        last_name="Żak",
+        company=acme.pk,
+        emails="lucja@acme.example",
+        phones="+48601234567",
+        position="CFO, board",
+    )
+    make("contact", first_name="Иван", last_name="Петров", source="website")
+    client.force_login(admin_user)
+
+    response = client.get("/e/contact/export.vcf?f.source=website")
+    assert response["Content-Type"] == "text/vcard; charset=utf-8"
+    cards, problems = vcard.parse(b"".join(response.streaming_content).decode("utf-8"))
+    assert problems == [] and [c.last_name for c in cards] == ["Петров"]
+
+    everyone, problems = vcard.parse(
+        b"".join(client.get("/e/contact/export.vcf").streaming_content).decode("utf-8")
+    )
+    lucja = next(c for c in everyone if c.last_name == "Żak")
+    assert (lucja.company, lucja.position, lucja.emails, lucja.phones) == (
+        "Acme; Sp. z o.o.",
+        "CFO, board",
+        ["lucja@acme.example"],
+        ["+48601234567"],
+    )
+    assert client.get("/e/company/export.vcf").status_code == 404
+
+
 def test_a_reader_without_export_rights_gets_no_xlsx(client, manager, make):
     make("company", manager, name="Acme")
     from kartoteka.accounts.models import Role
