@@ -5,6 +5,8 @@ downloads. Writes go through `services`; permissions through the platform's one 
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -28,7 +30,7 @@ from kartoteka.platform.registry import registry
 from . import queues as queue_defs
 from . import services
 from .integration import sees_public_side_only
-from .models import Attachment, Ticket, TicketLink
+from .models import Attachment, Category, Ticket, TicketLink
 
 # Content types a browser would run or render inline in our origin: always downloaded as
 # opaque bytes.
@@ -194,7 +196,11 @@ def new_ticket(request):
     for key in ("contact", "requester_user", "owner"):
         if isinstance(values.get(key), str):
             values[key] = int(values[key]) if values[key].isdigit() else None
-    fields = [f for f in platform_forms.bind(spec, values, errors) if f.name in NEW_FIELDS]
+    fields = [
+        _active_categories_only(f)
+        for f in platform_forms.bind(spec, values, errors)
+        if f.name in NEW_FIELDS
+    ]
     return render(
         request,
         "service/new_ticket.html",
@@ -206,6 +212,15 @@ def new_ticket(request):
         },
         status=422 if errors else 200,
     )
+
+
+def _active_categories_only(bound):
+    """A new ticket is offered only the active categories (old tickets keep theirs)."""
+    if bound.name != "category":
+        return bound
+    active = set(Category.objects.filter(active=True).values_list("pk", flat=True))
+    choices = tuple(c for c in bound.spec.choices if c[0] in active)
+    return dataclasses.replace(bound, spec=dataclasses.replace(bound.spec, choices=choices))
 
 
 @login_required

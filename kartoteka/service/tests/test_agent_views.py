@@ -218,3 +218,12 @@ def test_a_colleague_asks_support_and_follows_their_request_without_seeing_notes
     # nobody else from sales sees it
     login(client, outsider)
     assert client.get(f"/e/ticket/{ticket.pk}/").status_code == 404
+
+
+def test_the_new_ticket_form_offers_only_active_categories(client, agent, registry):
+    from kartoteka.service.models import Category
+
+    Category.objects.filter(name="Billing").update(active=False)
+    registry.bump()
+    form = login(client, agent).get("/service/tickets/new/").content.decode()
+    assert ">General</option>" in form and "Billing" not in form
