@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kartoteka.planner",
     "kartoteka.knowledge",
     "kartoteka.service",
+    "kartoteka.dataio",
     "kartoteka.web",
 ]
 

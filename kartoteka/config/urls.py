@@ -14,6 +14,7 @@ urlpatterns = [
     path("kb/", include("kartoteka.knowledge.urls")),
     path("service/", include("kartoteka.service.urls")),
     path("portal/", include("kartoteka.service.portal.urls")),
+    path("data/", include("kartoteka.dataio.urls")),
     path("", include("kartoteka.platform.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -18,6 +18,8 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from kartoteka.customization.api import router as customization_router
+    from kartoteka.dataio.exports_api import router as exports_router
+    from kartoteka.dataio.imports_api import router as imports_router
     from kartoteka.knowledge.api import router as knowledge_router
     from kartoteka.planner.api import router as planner_router
     from kartoteka.sales.api import router as sales_router
@@ -31,6 +33,8 @@ def _mount() -> None:
     api.add_router("", planner_router)
     api.add_router("", knowledge_router)
     api.add_router("", service_router)
+    api.add_router("", imports_router)
+    api.add_router("", exports_router)
 
 
 _mount()

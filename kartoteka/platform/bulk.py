@@ -24,7 +24,7 @@ from kartoteka.timeline.models import Activity
 from . import checks, events, maintenance, permissions, search
 from .fields import InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
-from .registry import EntitySpec
+from .registry import EntitySpec, registry
 from .services import _contact_points, _set_value
 
 BATCH = 2000
@@ -69,27 +69,8 @@ def bulk_create_records(
     actor = user if user is not None and user.is_authenticated else None
     offset = 0
     for batch in _batches(rows, batch_size):
-        prepared: list[tuple[int, dict, BulkRow]] = []
-        cleaned: list[dict] = []
-        for position, raw in enumerate(batch):
-            row = raw if isinstance(raw, BulkRow) else BulkRow(data=raw)
-            data = dict(row.data)
-            if "owner" not in data and actor is not None:
-                data["owner"] = actor.pk
-            try:
-                clean = validate_input(entity.validator, entity.fields, data, partial=False)
-            except InputErrors as exc:
-                result.errors.append((offset + position, exc.errors))
-                continue
-            rule_errors = entity.behaviour.check(actor, None, clean)
-            if rule_errors:
-                result.errors.append((offset + position, rule_errors))
-                continue
-            prepared.append((offset + position, clean, row))
-            cleaned.append(clean)
-        bad = checks.check_rows(entity, actor, cleaned)
-        for local_index in sorted(bad):
-            result.errors.append((prepared[local_index][0], bad[local_index]))
+        good, errors = validate_rows(entity, actor, batch)
+        result.errors.extend((offset + index, errs) for index, errs in errors)
         if all_or_nothing and result.errors:
             raise InputErrors(
                 {
@@ -97,10 +78,10 @@ def bulk_create_records(
                     for index, errs in result.errors[:20]
                 }
             )
-        good = [item for local, item in enumerate(prepared) if local not in bad]
+        good = [(offset + index, clean, row) for index, clean, row in good]
         offset += len(batch)
         if good:
-            created = _write_batch(entity, actor, good)
+            created = write_rows(entity, actor, good)
             result.created += len(created)
             result.ids.extend(created)
     result.errors.sort(key=lambda item: item[0])
@@ -108,7 +89,50 @@ def bulk_create_records(
     return result
 
 
-def _write_batch(entity: EntitySpec, actor, good: list[tuple[int, dict, BulkRow]]) -> list[int]:
+def validate_rows(
+    entity: EntitySpec, actor, batch: list[dict | BulkRow], *, require: bool = True
+) -> tuple[list[tuple[int, dict, BulkRow]], list[tuple[int, dict[str, list[str]]]]]:
+    """One batch through the entity's validator, its rules and the database checks, writing
+    nothing: the rows that may be created (index, clean values, row) and the refused ones
+    (index, errors by field). The import's dry run stops here."""
+    prepared: list[tuple[int, dict, BulkRow]] = []
+    errors: list[tuple[int, dict[str, list[str]]]] = []
+    for position, raw in enumerate(batch):
+        row = raw if isinstance(raw, BulkRow) else BulkRow(data=raw)
+        data = dict(row.data)
+        if "owner" not in data and actor is not None:
+            data["owner"] = actor.pk
+        try:
+            clean = validate_input(
+                entity.validator, entity.fields, data, partial=False, require=require
+            )
+        except InputErrors as exc:
+            errors.append((position, exc.errors))
+            continue
+        rule_errors = entity.behaviour.check(actor, None, clean)
+        if rule_errors:
+            errors.append((position, rule_errors))
+            continue
+        prepared.append((position, clean, row))
+    bad = checks.check_rows(entity, actor, [clean for _i, clean, _r in prepared])
+    for local_index in sorted(bad):
+        errors.append((prepared[local_index][0], bad[local_index]))
+    errors.sort(key=lambda item: item[0])
+    good = [item for local, item in enumerate(prepared) if local not in bad]
+    return good, errors
+
+
+def write_rows(
+    entity: EntitySpec,
+    actor,
+    good: list[tuple[int, dict, BulkRow]],
+    *,
+    summary: str = "",
+    payload: dict | None = None,
+) -> list[int]:
+    """Write validated rows (from `validate_rows`) in one transaction with their search
+    entries, contact points and "created" timeline entries (`summary`/`payload` say where
+    they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
     objs = []
     for _index, clean, row in good:
@@ -152,6 +176,8 @@ def _write_batch(entity: EntitySpec, actor, good: list[tuple[int, dict, BulkRow]
                     kind=Activity.Kind.CREATED,
                     actor=actor,
                     at=obj.created_at,
+                    summary=summary,
+                    payload=payload or {},
                 )
             )
         SearchEntry.objects.bulk_create(entries, batch_size=1000)
@@ -201,3 +227,42 @@ def bulk_add_activities(entries: Iterable[BulkActivity], *, batch_size: int = 50
             Activity.objects.bulk_create(rows, batch_size=batch_size)
         written += len(rows)
     return written
+
+
+def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str = "") -> int:
+    """Remove many records (an import undone): their links, search entries and contact
+    points go with them, and each gets a "deleted" timeline entry. Joins the caller's
+    transaction; the model's own cascades run as for any delete."""
+    from kartoteka.records.models import Link
+
+    removed = 0
+    relation_types = registry.relation_types_for(entity.key)
+    for chunk in _batches(ids, 500):
+        objs = list(entity.queryset().filter(pk__in=chunk).select_related(*entity.select_related))
+        if not objs:
+            continue
+        pks = [obj.pk for obj in objs]
+        titles = {obj.pk: entity.title(obj) for obj in objs}
+        with transaction.atomic():
+            for relation_type in relation_types:
+                if relation_type.from_entity == entity.key:
+                    Link.objects.filter(relation_type=relation_type, from_id__in=pks).delete()
+                if relation_type.to_entity == entity.key:
+                    Link.objects.filter(relation_type=relation_type, to_id__in=pks).delete()
+            entity.model._default_manager.filter(pk__in=pks).delete()
+            SearchEntry.objects.filter(entity=entity.key, object_id__in=pks).delete()
+            ContactPoint.objects.filter(entity=entity.key, object_id__in=pks).delete()
+            Activity.objects.bulk_create(
+                Activity(
+                    entity=entity.key,
+                    object_id=pk,
+                    kind=Activity.Kind.DELETED,
+                    actor=actor,
+                    summary=(f"{titles[pk]} · {summary}" if summary else titles[pk])[:255],
+                )
+                for pk in pks
+            )
+            for pk in pks:
+                events.emit("record.deleted", entity=entity.key, id=pk)
+        removed += len(pks)
+    return removed

@@ -271,9 +271,14 @@ def update_record(
     version: int | None = None,
     partial: bool = True,
     check_permission: bool = True,
+    origin: dict | None = None,
 ):
+    """Change a record. `origin` ({"summary": …, and payload keys}) names where the change
+    came from (an import) on its timeline entries."""
     if check_permission:
         permissions.require(user, entity.key, "change", obj)
+    origin = dict(origin or {})
+    origin_summary = str(origin.pop("summary", ""))
     clean = validate(entity, user, data, partial=partial, instance=obj)
     with transaction.atomic():
         locked = entity.queryset().select_for_update(of=("self",)).get(pk=obj.pk)
@@ -297,11 +302,17 @@ def update_record(
                 locked.pk,
                 Activity.Kind.OWNER_CHANGED,
                 user,
-                payload={"changes": owner_change},
+                summary=origin_summary,
+                payload={"changes": owner_change, **origin},
             )
         if others:
             record_activity(
-                entity.key, locked.pk, Activity.Kind.CHANGED, user, payload={"changes": others}
+                entity.key,
+                locked.pk,
+                Activity.Kind.CHANGED,
+                user,
+                summary=origin_summary,
+                payload={"changes": others, **origin},
             )
         entity.behaviour.after_save(user, locked, changes, False)
         events.emit(

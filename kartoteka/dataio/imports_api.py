@@ -1,0 +1,5 @@
+"""The /api/v1/imports resource."""
+
+from ninja import Router
+
+router = Router(tags=["imports"])

@@ -1,0 +1,195 @@
+"""Imports end to end below the wizard: upload, mapping, preview, run, undo."""
+
+import pytest
+
+from kartoteka.contacts.models import Company, Contact
+from kartoteka.dataio import services
+from kartoteka.dataio.models import ImportJob
+from kartoteka.platform.fields import InputErrors
+from kartoteka.timeline.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+CONTACTS = (
+    "Имя;Фамилия;Компания;Эл. почта;Телефон;Ответственный\n"
+    "Иван;Петров;Ромашка;ivan@romashka.example;+7 495 123-45-67;anna@example.com\n"
+    "Ольга;Сидорова;Ромашка;olga@romashka.example;;\n"
+    "Пётр;;Ромашка;petr@romashka.example;;\n"
+    "Анна;Кузнецова;Лютик;anna@lutik.example;;nobody@example.com\n"
+)
+
+
+def test_upload_reads_cp1251_and_guesses_the_russian_headers(admin_user, upload):
+    job = services.start(admin_user, "contact", upload("c.csv", CONTACTS, "cp1251"))
+    assert job.info["encoding"] == "cp1251"
+    assert job.info["dialect"]["delimiter"] == ";"
+    assert job.mapping == {
+        "Имя": "first_name",
+        "Фамилия": "last_name",
+        "Компания": "company",
+        "Эл. почта": "emails",
+        "Телефон": "phones",
+        "Ответственный": "owner",
+    }
+    assert job.key_field == "emails"
+
+
+def test_preview_counts_without_writing_and_the_run_does_what_it_said(
+    admin_user, manager, imported, make
+):
+    make("company", name="Ромашка")
+    job = imported(admin_user, "contact", "c.csv", CONTACTS, encoding="cp1251")
+    preview = job.preview
+    assert (preview["created"], preview["rejected"]) == (2, 2)
+    reasons = {p.line: p.messages for p in job.problems.all()}
+    assert job.status == ImportJob.Status.DONE
+    assert (job.created_count, job.rejected_count, job.updated_count) == (2, 2, 0)
+    assert set(reasons) == {4, 5}
+    assert any("Фамилия" in m or "Last name" in m for m in reasons[4])
+    assert any("Лютик" in m for m in reasons[5])
+    assert any("nobody@example.com" in m for m in reasons[5])
+    ivan = Contact.objects.get(last_name="Петров")
+    assert ivan.company.name == "Ромашка"
+    assert ivan.owner == manager
+    assert ivan.phones == ["+74951234567"]
+    created = Activity.objects.get(entity="contact", object_id=ivan.pk, kind="created")
+    assert "c.csv" in created.summary and f"#{job.pk}" in created.summary
+
+
+def test_missing_companies_are_created_on_request_and_undo_removes_everything(
+    admin_user, manager, imported, worker
+):
+    job = imported(admin_user, "contact", "c.csv", CONTACTS, encoding="cp1251", create_missing=True)
+    assert job.preview["new_related"] == {"company": ["Ромашка", "Лютик"]}
+    assert Company.objects.count() == 2
+    assert Contact.objects.count() == 2  # Пётр has no last name; Анна's owner is unknown
+    worker(services.undo, admin_user, job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDONE
+    assert Contact.objects.count() == 0 and Company.objects.count() == 0
+    assert Activity.objects.filter(kind="deleted").count() == 4
+
+
+def test_matching_key_updates_and_undo_restores(admin_user, make, imported, worker):
+    old = make("contact", last_name="Old", emails=["ivan@romashka.example"], position="Intern")
+    text = "Last name,Email,Position\nPetrov,IVAN@romashka.example,Director\nNew,new@x.example,\n"
+    job = imported(admin_user, "contact", "u.csv", text)
+    assert (job.preview["created"], job.preview["updated"]) == (1, 1)
+    assert (job.created_count, job.updated_count) == (1, 1)
+    old.refresh_from_db()
+    assert (old.last_name, old.position) == ("Petrov", "Director")
+    change = Activity.objects.filter(entity="contact", object_id=old.pk, kind="changed").first()
+    assert "u.csv" in change.summary
+    worker(services.undo, admin_user, job)
+    old.refresh_from_db()
+    assert (old.last_name, old.position) == ("Old", "Intern")
+    assert not Contact.objects.filter(last_name="New").exists()
+
+
+def test_skip_on_duplicate_and_duplicate_keys_inside_the_file(admin_user, make, imported):
+    make("contact", last_name="Old", emails=["a@x.example"])
+    text = "Last name,Email\nA,a@x.example\nB,b@x.example\nC,b@x.example\n"
+    job = imported(admin_user, "contact", "d.csv", text, on_duplicate="skip")
+    assert (job.created_count, job.skipped_count, job.rejected_count) == (1, 1, 1)
+    messages = {p.line: p.messages[0] for p in job.problems.all()}
+    assert "line 3" in messages[4]
+
+
+def test_deals_with_stages_amounts_dates_and_owner(admin_user, manager, imported, make):
+    make("company", name="Acme")
+    text = (
+        "Name,Company,Stage,Amount,Expected close,Owner,Created\n"
+        'Big deal,Acme,Proposal,"1 234,56",31.12.2026,Anna,2025-03-01 10:00\n'
+        "Small deal,Acme,negotiation,99,2027-01-15,anna,\n"
+        "Bad deal,Acme,Nowhere,x,32.13.2026,,\n"
+    )
+    job = imported(admin_user, "deal", "deals.csv", text)
+    from kartoteka.sales.models import Deal
+
+    big = Deal.objects.get(name="Big deal")
+    assert str(big.amount) == "1234.56"
+    assert big.stage.name == "Proposal"
+    assert big.expected_close.isoformat() == "2026-12-31"
+    assert big.owner == manager
+    assert big.created_at.year == 2025
+    assert Deal.objects.get(name="Small deal").stage.name == "Negotiation"
+    (bad,) = job.problems.all()
+    text = " ".join(bad.messages)
+    assert "Nowhere" in text and "x" in text and "32.13.2026" in text
+
+
+def test_custom_entity_with_new_choices_added_on_request(admin_user, registry, imported):
+    from kartoteka.customization import services as custom
+
+    custom.create_entity_type(
+        admin_user, {"key": "supplier", "label": "Supplier", "label_plural": "Suppliers"}
+    )
+    custom.create_field(
+        admin_user,
+        {"entity": "supplier", "key": "grade", "label": "Grade", "type": "choice",
+         "choices": ["A", "B"]},
+    )  # fmt: skip
+    text = "Name,Grade\nNorth Logistics,a\nSouth Cargo,C\n"
+    refused = imported(admin_user, "supplier", "s.csv", text)
+    assert (refused.created_count, refused.rejected_count) == (1, 1)
+    job = imported(admin_user, "supplier", "s.csv", text, add_choices=True)
+    assert job.preview["new_choices"] == {"grade": ["C"]}
+    assert (job.created_count, job.rejected_count) == (2, 0)
+    assert registry.get("supplier").field("grade").choices[-1][0] == "C"
+
+
+def test_configure_refuses_bad_mappings_and_changes_nothing(admin_user, upload):
+    job = services.start(admin_user, "contact", upload("c.csv", "Last name,Email\nA,a@x.ex\n"))
+    before = dict(job.mapping)
+    for data in (
+        {"mapping": {"Last name": "last_name", "Email": "last_name"}},
+        {"mapping": {"Last name": "nonsense"}},
+        {"mapping": {"Nope": "last_name"}},
+        {"key_field": "position"},
+        {"on_duplicate": "explode"},
+    ):
+        with pytest.raises(InputErrors):
+            services.configure(admin_user, job, data)
+        job.refresh_from_db()
+        assert job.mapping == before
+
+
+def test_unreadable_and_forbidden_uploads_are_refused(reader, admin_user, upload):
+    with pytest.raises(InputErrors):
+        services.start(admin_user, "contact", upload("c.xls", b"\xd0\xcf\x11\xe0"))
+    with pytest.raises(InputErrors):
+        services.start(admin_user, "contact", upload("c.csv", b""))
+    from kartoteka.platform.permissions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.start(reader, "contact", upload("c.csv", "Last name\nA\n"))
+    assert ImportJob.objects.count() == 0
+
+
+def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker):
+    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(2500))
+    job = services.start(admin_user, "contact", upload("big.csv", text))
+    from kartoteka.dataio import engine
+
+    calls = {"n": 0}
+    original = engine.Run.process
+
+    def process_then_cancel(self, batch):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+        return original(self, batch)
+
+    engine.Run.process = process_then_cancel
+    try:
+        worker(services.run, admin_user, job)
+    finally:
+        engine.Run.process = original
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert Contact.objects.count() == 2 * engine.BATCH == job.created_count
+    worker(services.run, admin_user, job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Contact.objects.count() == 2500 == job.created_count
+    assert Contact.objects.values("last_name").distinct().count() == 2500
