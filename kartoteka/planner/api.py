@@ -8,6 +8,8 @@
     DELETE /tasks/{id}                  delete
     POST   /tasks/{id}/complete         mark done
     POST   /tasks/{id}/reopen           mark open again
+    GET    /tasks/export.ics            tasks (VTODO) and meetings (VEVENT) as an iCalendar file:
+                                        from, to, assignee, status, entity, object_id
     GET    /notifications               the caller's notifications, newest first (unread=true)
     POST   /notifications/{id}/read     mark one read
 
@@ -33,7 +35,7 @@ from kartoteka.platform.api_records import ErrorOut, version_of
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.listing import MAX_ID, RowCompare, decode_cursor, encode_cursor
 
-from . import access, notifications, services
+from . import access, ical_export, notifications, services
 from .access import task_or_404
 from .models import Notification, Task
 from .queries import day_start
@@ -156,6 +158,31 @@ def list_tasks(request, params: Query[TaskQuery]):
         "items": [serialize_task(task) for task in rows],
         "next_cursor": encode_cursor(rows[-1].due_at, rows[-1].pk) if more and rows else None,
     }
+
+
+@router.get(
+    "/tasks/export.ics",
+    response={404: ErrorOut, 422: ErrorOut},
+    summary="Tasks and meetings as an iCalendar (.ics) file",
+    description=(
+        "Tasks you may see as VTODOs and meetings on records you may see as VEVENTs. Query: "
+        "from, to (YYYY-MM-DD, both included; default 30 days back to 180 days ahead), "
+        "assignee (me or a user id), status (open or done), entity and object_id (one "
+        "record). The answer is text/calendar, sent as an attachment."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The calendar",
+                "content": {"text/calendar": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def export_tasks_ics(request):
+    # read from the raw query string so the page and the API refuse the same input alike
+    query = ical_export.parse_query(request.user, request.GET)
+    return ical_export.calendar_response(request, query)
 
 
 @router.post(

@@ -1,6 +1,7 @@
-"""Hooks into the platform: the Next steps card panel, My day and the notification bell in
-the navigation, and subscribers that keep tasks in step with records and tell people about
-tasks others give them. Imported by `PlannerConfig.ready()`."""
+"""Hooks into the platform: the Next steps card panel and the card's "Export to calendar"
+button, My day and the notification bell in the navigation, and subscribers that keep tasks in
+step with records and tell people about tasks others give them. Imported by
+`PlannerConfig.ready()`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +28,23 @@ cards.register(
         context=panel_context,
         position="main",
         order=10,
+    )
+)
+
+
+def _export_button(request, spec, obj) -> dict:
+    """The card is shown only to those who may see the record, and so may its export."""
+    query = urlencode({"entity": spec.key, "object_id": obj.pk})
+    return {"export_url": f"{reverse('planner:export')}?{query}"}
+
+
+cards.register(
+    cards.CardPanel(
+        key="planner.calendar_export",
+        template="planner/_calendar_export_button.html",
+        context=_export_button,
+        position="actions",
+        order=90,
     )
 )
 

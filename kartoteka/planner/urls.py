@@ -1,9 +1,9 @@
-"""Pages of the planner app: My day, the calendar and its feed, notifications, task
-endpoints used by the card's Next steps panel."""
+"""Pages of the planner app: My day, the calendar and its feed, the .ics download of tasks and
+meetings, notifications, task endpoints used by the card's Next steps panel."""
 
 from django.urls import path
 
-from .views import feed, notifications, pages, tasks
+from .views import export, feed, notifications, pages, tasks
 
 app_name = "planner"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("calendar/", pages.calendar, name="calendar"),
     path("calendar/new-address/", pages.rotate_feed, name="rotate_feed"),
     path("feed/<str:token>.ics", feed.calendar_feed, name="feed"),
+    path("export.ics", export.calendar_export, name="export"),
     path("tasks/new/", tasks.task_create, name="task_create"),
     path("tasks/<int:pk>/edit/", tasks.task_edit, name="task_edit"),
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
