@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.timeline.models import Activity
 
-from . import checks, events, maintenance, permissions, search
+from . import checks, events, fastinsert, maintenance, permissions, search
 from .fields import InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
 from .registry import EntitySpec, registry
@@ -146,7 +146,7 @@ def write_rows(
         objs.append(obj)
     entity.behaviour.before_bulk_create(actor, objs)
     with transaction.atomic():
-        entity.model._default_manager.bulk_create(objs, batch_size=len(objs))
+        fastinsert.insert(entity.model, objs)
         if any(obj.pk is None for obj in objs):  # a database that returns no ids
             raise RuntimeError("bulk_create returned no primary keys")
         entity.behaviour.after_bulk_create(actor, objs)
@@ -180,9 +180,9 @@ def write_rows(
                     payload=payload or {},
                 )
             )
-        SearchEntry.objects.bulk_create(entries, batch_size=1000)
-        ContactPoint.objects.bulk_create(points, batch_size=1000)
-        Activity.objects.bulk_create(activities, batch_size=1000)
+        fastinsert.insert(SearchEntry, entries)
+        fastinsert.insert(ContactPoint, points)
+        fastinsert.insert(Activity, activities)
         ids = [obj.pk for obj in objs]
         events.emit("records.bulk_created", entity=entity.key, count=len(ids), first=ids[0])
     return ids

@@ -1,0 +1,146 @@
+"""The worker killed with SIGKILL in the middle of an import: whole batches stay, nothing half
+written, the import shows as stopped, and it can be resumed to the end or undone.
+
+Runs real processes against their own SQLite database (a killed process must not be the
+test's own): `kartoteka import` runs the import in the process it is started in.
+"""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROWS = 6_000
+BIN = Path(sys.executable).with_name("kartoteka")
+
+
+def _environment(path: Path) -> dict:
+    env = {
+        **os.environ,
+        "KARTOTEKA_DATA_DIR": str(path),
+        "DATABASE_URL": f"sqlite:///{path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "kartoteka.config.settings",
+    }
+    env.pop("KARTOTEKA_TESTING", None)
+    return env
+
+
+def _runner(env: dict):
+    def kartoteka(*args, check=True):
+        return subprocess.run(
+            [str(BIN), *args], env=env, capture_output=True, text=True, check=check, timeout=300
+        )
+
+    return kartoteka
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A migrated instance with an administrator, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("template")
+    kartoteka = _runner(_environment(path))
+    kartoteka("migrate", "-v0")
+    kartoteka(
+        "shell", "-c",
+        "from django.contrib.auth import get_user_model as g;"
+        "from kartoteka.accounts.models import Role;"
+        "g().objects.create_user('boss', 'boss@x.example', 'pw',"
+        " role=Role.objects.get(key='administrator'))",
+    )  # fmt: skip
+    data = path / "people.csv"
+    with data.open("w", encoding="utf-8") as out:
+        out.write("First name,Last name,Email\n")
+        for i in range(ROWS):
+            out.write(f"Anna,Person {i},p{i}@example.com\n")
+    return path
+
+
+@pytest.fixture
+def instance(template, tmp_path):
+    shutil.copy(template / "db.sqlite3", tmp_path / "db.sqlite3")
+    env = _environment(tmp_path)
+    return tmp_path, env, _runner(env), template / "people.csv"
+
+
+def _query(path: Path, sql: str):
+    with sqlite3.connect(path / "db.sqlite3", timeout=30) as db:
+        return db.execute(sql).fetchone()
+
+
+def test_sigkill_mid_import_leaves_whole_batches_then_resume_or_undo(instance):
+    path, env, kartoteka, data = instance
+    worker = subprocess.Popen(
+        [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    batches = 0
+    while time.monotonic() < deadline and worker.poll() is None:
+        try:
+            batches = _query(path, "SELECT count(*) FROM dataio_importbatch")[0]
+        except sqlite3.OperationalError:
+            batches = 0
+        if batches >= 2:
+            break
+        time.sleep(0.05)
+    assert worker.poll() is None, "the import ended before it could be killed"
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+
+    status, created = _query(path, "SELECT status, created_count FROM dataio_importjob")
+    contacts = _query(path, "SELECT count(*) FROM contacts_contact")[0]
+    batches, in_batches = _query(path, "SELECT count(*), sum(rows) FROM dataio_importbatch")
+    assert status == "running"  # nobody has noticed yet
+    assert contacts == created == in_batches == batches * 1000  # whole batches, nothing more
+    assert 0 < contacts < ROWS
+    entries = _query(path, "SELECT count(*) FROM platform_searchentry")[0]
+    assert entries == contacts  # the search index went with its batches
+
+    shown = kartoteka("import", "--status", "1", "--stale-after", "0", check=False)
+    assert shown.returncode == 1
+    assert "Stopped" in shown.stdout and "worker stopped" in shown.stdout
+    assert _query(path, "SELECT status FROM dataio_importjob")[0] == "failed"
+
+    resumed = kartoteka("import", "--resume", "1")
+    assert "Imported" in resumed.stdout
+    assert _query(path, "SELECT count(*) FROM contacts_contact")[0] == ROWS
+    distinct = _query(path, "SELECT count(DISTINCT last_name) FROM contacts_contact")[0]
+    assert distinct == ROWS  # no row imported twice
+    assert _query(path, "SELECT created_count, processed_rows FROM dataio_importjob") == (
+        ROWS,
+        ROWS,
+    )
+
+    undone = kartoteka("import", "--undo", "1")
+    assert "Undone" in undone.stdout
+    assert _query(path, "SELECT count(*) FROM contacts_contact")[0] == 0
+    assert _query(path, "SELECT count(*) FROM platform_searchentry")[0] == 0
+
+
+def test_killed_import_can_be_undone_without_resuming(instance):
+    path, env, kartoteka, data = instance
+    worker = subprocess.Popen(
+        [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and worker.poll() is None:
+        try:
+            if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= 1:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    kartoteka("import", "--status", "1", "--stale-after", "0", check=False)
+    undone = kartoteka("import", "--undo", "1")
+    assert "Undone" in undone.stdout
+    assert _query(path, "SELECT count(*) FROM contacts_contact")[0] == 0
+    assert _query(path, "SELECT count(*) FROM dataio_importbatch")[0] == 0
