@@ -36,7 +36,7 @@ from kartoteka.platform.fields import FieldType, InputErrors, convert
 from kartoteka.platform.models import ContactPoint
 from kartoteka.platform.registry import EntitySpec, registry
 
-from . import cells, choices
+from . import cells, choices, vcf_table
 from .models import ImportBatch, ImportJob, ImportProblem
 from .resolve import RecordFinder, UserDirectory, finder_for
 
@@ -55,7 +55,7 @@ class Stop(Exception):
 
 
 def open_table(job: ImportJob) -> reading.Table:
-    return reading.open_table(job.file.path, filename=job.filename, sheet=job.sheet or None)
+    return vcf_table.open_table(job.file.path, filename=job.filename, sheet=job.sheet or None)
 
 
 def key_choices(entity: EntitySpec) -> list[tuple[str, str]]:
@@ -88,6 +88,7 @@ class RowWork:
     key: Any = None
     existing: Any = None
     action: str = ""
+    pending: dict[str, str] = field(default_factory=dict)  # field → name of a record to make
 
 
 @dataclass
@@ -177,7 +178,7 @@ class Run:
             works.append(work)
         return works
 
-    def resolve(self, works: list[RowWork], created_related: list) -> None:
+    def resolve(self, works: list[RowWork]) -> None:
         for column in self.columns:
             if not column.is_reference:
                 continue
@@ -197,7 +198,6 @@ class Run:
             if finder is None:
                 continue
             found = finder.find_many(str(w.data[key]) for w in todo)
-            missing: list[str] = []
             for work in todo:
                 text = str(work.data[key]).strip()
                 pk, error = found.get(text, (None, None))
@@ -206,22 +206,33 @@ class Run:
                 elif pk is not None:
                     work.data[key] = pk
                 elif self.job.create_missing:
-                    if text not in missing:
-                        missing.append(text)
+                    # made only if the row is imported: a refused row leaves nothing behind
+                    work.pending[key] = text
+                    del work.data[key]
                 else:
                     work.errors.append(f"{column.header}: {finder.missing_message(text)}")
-            if missing:
-                made = self.create_related(finder, missing, created_related)
-                for work in todo:
-                    text = str(work.data[key]).strip()
-                    if text in made:
-                        work.data[key] = made[text]
+
+    def make_pending(self, works: list[RowWork], created_related: list) -> dict:
+        """The records that rows about to be written name but that do not exist yet, made
+        once each (in the dry run only counted): {(field, name): id}."""
+        wanted: dict[str, list[str]] = {}
+        for work in works:
+            for key, name in work.pending.items():
+                names = wanted.setdefault(key, [])
+                if name not in names:
+                    names.append(name)
+        made: dict[tuple[str, str], Any] = {}
+        for key, names in wanted.items():
+            finder = self.finders[key]
+            for name, pk in self.create_related(finder, names, created_related).items():
+                made[(key, name)] = pk
+        return made
 
     def create_related(
         self, finder: RecordFinder, names: list[str], created_related: list
     ) -> dict[str, Any]:
-        """Records named but absent, made with their name as title (in the dry run: counted,
-        and stood in for by a placeholder that no check looks up)."""
+        """Records named but absent, made with their name as title (in the dry run: listed,
+        and stood in for by None, which nothing looks up)."""
         related = finder.entity
         listed = self.tally.new_related.setdefault(related.key, [])
         for name in names:
@@ -229,15 +240,18 @@ class Run:
                 listed.append(name)
         if self.dry_run:
             return {name: None for name in names}
+        todo = [name for name in names if cells.fold(name) not in finder.created]
+        made = {name: finder.created[cells.fold(name)] for name in names if name not in todo}
+        if not todo:
+            return made
         permissions.require(self.user, related.key, "create")
-        good, errors = bulk.validate_rows(
-            related, self.user, [{related.title_field: name} for name in names], require=False
+        good, _errors = bulk.validate_rows(
+            related, self.user, [{related.title_field: name} for name in todo], require=False
         )
         ids = bulk.write_rows(related, self.user, good, summary=self.summary)
-        made = {}
         for (index, _clean, _row), pk in zip(good, ids, strict=True):
-            made[names[index]] = pk
-            finder.created[cells.fold(names[index])] = pk
+            made[todo[index]] = pk
+            finder.created[cells.fold(todo[index])] = pk
             created_related.append([related.key, pk])
         return made
 
@@ -349,10 +363,19 @@ class Run:
                 work.errors.extend(self.messages(exc.errors))
                 continue
             changes = services._changes(entity, obj, clean)
-            if not changes:
+            if not changes and not work.pending:
                 work.action = "unchanged"
                 continue
             work.action = "update"
+            if work.pending:
+                made = self.make_pending([work], self.related_log)
+                for key, name in work.pending.items():
+                    work.data[key] = made[(key, name)]
+                if not self.dry_run:
+                    clean = services.validate(
+                        entity, self.user, work.data, partial=True, instance=obj
+                    )
+                    changes = services._changes(entity, obj, clean)
             if self.dry_run:
                 continue
             before = {change["field"]: change["old"] for change in changes}
@@ -376,6 +399,10 @@ class Run:
             fresh[index].errors.extend(self.messages(errs))
         for index, _clean, _row in good:
             fresh[index].action = "create"
+        made = self.make_pending([fresh[index] for index, _c, _r in good], self.related_log)
+        for index, clean, _row in good:
+            for key, name in fresh[index].pending.items():
+                clean[key] = made[(key, name)]
         if self.dry_run or not good:
             return []
         return bulk.write_rows(
@@ -397,8 +424,9 @@ class Run:
 
     def process(self, batch: list[tuple[int, list[Any]]]) -> tuple[list[RowWork], dict]:
         log_: dict[str, list] = {"created_related": [], "updated": [], "created": []}
+        self.related_log = log_["created_related"]
         works = self.read(batch)
-        self.resolve(works, log_["created_related"])
+        self.resolve(works)
         choices.add_new(self, works)
         self.match_keys(works)
         self.decide_updates(works, log_["updated"])

@@ -29,7 +29,7 @@ from kartoteka.platform.export import safe_cell
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
 
-from . import cells, engine
+from . import cells, engine, vcf_table
 from .models import ImportBatch, ImportJob, ImportProblem, SavedMapping
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def start(user, entity_key: str, upload, *, sheet: str = "") -> ImportJob:
         )
     name = (upload.name or "import.csv").replace("/", "_").replace("\\", "_")[-200:]
     try:
-        reading.open_table(upload, filename=name, sheet=sheet or None).headers  # noqa: B018
+        vcf_table.open_table(upload, filename=name, sheet=sheet or None)
     except reading.ImportFileError as exc:
         raise InputErrors({"file": [str(exc)]}) from None
     upload.seek(0)
@@ -135,6 +135,7 @@ OPTION_KEYS = ("key_field", "on_duplicate", "create_missing", "add_choices", "da
 
 def configure(user, job: ImportJob, data: dict) -> ImportJob:
     """Set the mapping and options; refused with messages by field, changing nothing."""
+    _require_owner(user, job)
     if job.status not in (Status.NEW, Status.PREVIEWED):
         raise InputErrors({"__all__": [_("This import has started; its mapping is fixed.")]})
     spec = registry.get(job.entity)
