@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.imports import reading
+from kartoteka.platform.export import FORMULA_START
 from kartoteka.platform.fields import FieldSpec, FieldType
 
 LIST_SEPARATORS = re.compile(r"\s*[;,\n]\s*")
@@ -60,6 +61,8 @@ class Column:
     def read(self, cell: Any, add_choices: bool = False) -> tuple[Any, str | None]:
         if reading._blank(cell):
             return None, None
+        if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_START:
+            cell = cell[1:]  # the apostrophe our CSV export puts before formula-like text
         spec = self.spec
         if spec is None:
             return self._datetime(cell)

@@ -296,14 +296,10 @@ class Run:
                 work.existing = matches[0]
             elif self.dry_run and work.key in self.seen_keys:
                 work.existing = "earlier row"
-            elif job.key_field == ID_KEY and not work.data:
-                work.errors.append(_("No record with ID %(id)s.") % {"id": work.key})
             if self.dry_run:
                 self.seen_keys.add(work.key)
-        if job.key_field == ID_KEY:
-            for work in wanted:  # an id that exists nowhere is not invented
-                if work.existing is None and not work.errors:
-                    work.errors.append(_("No record with ID %(id)s.") % {"id": work.key})
+        # an ID that exists nowhere (a file exported from another instance) makes a new
+        # record with a new ID: IDs are never chosen by the file
 
     def key_label(self) -> str:
         return "ID" if self.key_spec is None else str(self.key_spec.label).lower()
