@@ -5,4 +5,5 @@ from django.urls import include, path
 app_name = "dataio"
 urlpatterns = [
     path("backup/", include("kartoteka.dataio.backup_urls")),
+    path("imports/", include("kartoteka.dataio.import_urls")),
 ]
