@@ -57,6 +57,7 @@ test-sqlite: install
 # `DATABASE_URL=postgres://postgres@127.0.0.1:5432/kartoteka_bench make bench` for PostgreSQL.
 bench: install
 	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+	$(BIN)/python -m bench.imports --rows $(if $(filter full,$(SCALE)),1000000,100000)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check kartoteka tests scripts bench conftest.py
