@@ -54,8 +54,6 @@ NO_RATIO_TARGET = {
 NOT_YET = [
     ("funnel report over 500,000 deals", "≤ 500 ms", "reports do not exist yet"),
     ("ABC analysis over 200,000 companies", "—", "analytics do not exist yet"),
-    ("CSV import of 1,000,000 contacts", "≥ 20,000 rows/s", "import does not exist yet"),
-    ("memory during import", "flat in the size of the file", "import does not exist yet"),
     (
         "data set: stage histories beyond each deal's first stage",
         "—",
