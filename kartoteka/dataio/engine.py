@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -162,7 +162,7 @@ class Run:
                 elif value is None or value == []:
                     continue
                 elif column.key == cells.CREATED_AT:
-                    work.created_at = value
+                    work.created_at = datetime.fromisoformat(value)
                 else:
                     work.data[column.key] = value
             if self.id_column is not None:

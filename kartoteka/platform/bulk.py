@@ -28,6 +28,9 @@ from .registry import EntitySpec, registry
 from .services import _contact_points, _set_value
 
 BATCH = 2000
+SEARCH_COLUMNS = ("entity", "object_id", "owner_id", "title", "subtitle", "document")
+POINT_COLUMNS = ("entity", "object_id", "kind", "value")
+ACTIVITY_COLUMNS = ("entity", "object_id", "kind", "actor_id", "at", "summary", "body", "payload")
 
 
 @dataclass
@@ -153,36 +156,20 @@ def write_rows(
         for chunk in _batches(objs, 500):  # titles read the company: one query, not per row
             prefetch_related_objects(chunk, *entity.select_related)
         entries, points, activities = [], [], []
+        actor_id = actor.pk if actor is not None else None
         for obj in objs:
             title, subtitle, document = search.document_of(entity, obj)
-            entries.append(
-                SearchEntry(
-                    entity=entity.key,
-                    object_id=obj.pk,
-                    owner_id=obj.owner_id,
-                    title=title,
-                    subtitle=subtitle,
-                    document=document,
-                )
-            )
+            entries.append((entity.key, obj.pk, obj.owner_id, title, subtitle, document))
             points.extend(
-                ContactPoint(entity=entity.key, object_id=obj.pk, kind=kind, value=value[:255])
-                for kind, value in _contact_points(obj)
+                (entity.key, obj.pk, kind, value[:255]) for kind, value in _contact_points(obj)
             )
             activities.append(
-                Activity(
-                    entity=entity.key,
-                    object_id=obj.pk,
-                    kind=Activity.Kind.CREATED,
-                    actor=actor,
-                    at=obj.created_at,
-                    summary=summary,
-                    payload=payload or {},
-                )
-            )
-        fastinsert.insert(SearchEntry, entries)
-        fastinsert.insert(ContactPoint, points)
-        fastinsert.insert(Activity, activities)
+                (entity.key, obj.pk, Activity.Kind.CREATED, actor_id, obj.created_at,
+                 summary[:255], "", payload or {})
+            )  # fmt: skip
+        fastinsert.insert_rows(SearchEntry, SEARCH_COLUMNS, entries)
+        fastinsert.insert_rows(ContactPoint, POINT_COLUMNS, points)
+        fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, activities)
         ids = [obj.pk for obj in objs]
         events.emit("records.bulk_created", entity=entity.key, count=len(ids), first=ids[0])
     return ids

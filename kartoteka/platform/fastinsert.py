@@ -1,18 +1,25 @@
-"""Inserting many model instances on SQLite without the ORM's per-value machinery.
+"""Inserting many rows on SQLite without the ORM's per-value machinery.
 
 `QuerySet.bulk_create` compiles one statement per batch and prepares every value through
 the field API; for a load of a million rows that costs more than SQLite's own work. Here the
 statement is built once per model, values that need no conversion (text, numbers, booleans,
-foreign keys) are passed as they are, and each row is one `execute` on the raw sqlite3 cursor,
-which hands back its new primary key. Other databases keep `bulk_create` (PostgreSQL returns
-the keys of a multi-row insert itself).
+foreign keys) are passed as they are, and the rows go to sqlite3's `executemany`.
+
+New primary keys: the first row is inserted alone (its `lastrowid` is the first key), the rest
+in one `executemany`. The transaction holds SQLite's write lock from the first insert on, so
+nobody else can take keys in between; the keys are therefore consecutive, and this is checked
+(the largest key must be first + n − 1) rather than assumed. Other databases keep
+`bulk_create` (PostgreSQL returns the keys of a multi-row insert itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 
 _PLAIN = {
@@ -20,18 +27,18 @@ _PLAIN = {
     "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
     "SlugField", "SmallIntegerField", "TextField", "URLField", "OneToOneField",
 }  # fmt: skip
-_PLANS: dict[type, tuple[str, list[tuple[str, Callable[[Any], Any] | None]], list]] = {}
+_PLANS: dict[tuple, tuple[str, list[tuple[str, Callable[[Any], Any] | None]], list]] = {}
 
 
-def _plan(model: type[models.Model]):
-    plan = _PLANS.get(model)
+def _plan(model: type[models.Model], names: tuple[str, ...] = ()):
+    key = (model, names)
+    plan = _PLANS.get(key)
     if plan is None:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        converters = []
-        for field in fields:
-            plain = field.get_internal_type() in _PLAIN
-            convert = None if plain else (lambda v, f=field: f.get_db_prep_save(v, connection))
-            converters.append((field.attname, convert))
+        if names:
+            by_name = {f.attname: f for f in fields}
+            fields = [by_name[name] for name in names]
+        converters = [(field.attname, _converter(field)) for field in fields]
         auto = [
             f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         ]
@@ -41,8 +48,38 @@ def _plan(model: type[models.Model]):
             ", ".join(quote(f.column) for f in fields),
             ", ".join("?" for _f in fields),
         )
-        plan = _PLANS[model] = (sql, converters, auto)
+        plan = _PLANS[key] = (sql, converters, auto)
     return plan
+
+
+def _converter(field) -> Callable[[Any], Any] | None:
+    """None for values SQLite takes as they are; a cheap function for JSON and aware
+    date-times that gives exactly what the field API would; the field API for the rest."""
+    kind = field.get_internal_type()
+    if kind in _PLAIN:
+        return None
+    if kind == "JSONField" and field.encoder is None:
+        empty = None if field.null else "null"
+        return lambda value: empty if value is None else json.dumps(value)
+    if kind == "DateTimeField" and settings.USE_TZ:
+        slow = _generic(field)
+
+        def datetime_value(value):
+            if not isinstance(value, dt.datetime) or value.tzinfo is None:
+                return slow(value)
+            return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+        return datetime_value
+    return _generic(field)
+
+
+def _generic(field) -> Callable[[Any], Any]:
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _cursor():
+    connection.ensure_connection()
+    return connection.connection.cursor()
 
 
 def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
@@ -53,19 +90,57 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
         model._default_manager.bulk_create(objs, batch_size=1000)
         return
     sql, converters, auto = _plan(model)
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
+
+    def params(obj):
+        for field in auto:
+            field.pre_save(obj, True)
+        return [
+            getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
+            for attname, convert in converters
+        ]
+
+    cursor = _cursor()
     try:
-        for obj in objs:
-            for field in auto:
-                field.pre_save(obj, True)
-            params = [
-                getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
-                for attname, convert in converters
-            ]
-            cursor.execute(sql, params)
-            obj.pk = cursor.lastrowid
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        cursor.execute(sql, params(objs[0]))
+        first = cursor.lastrowid
+        if len(objs) > 1:
+            cursor.executemany(sql, (params(obj) for obj in objs[1:]))
+            table = connection.ops.quote_name(model._meta.db_table)
+            pk = connection.ops.quote_name(model._meta.pk.column)
+            last = cursor.execute(f"SELECT max({pk}) FROM {table}").fetchone()[0]  # noqa: S608
+            if last != first + len(objs) - 1:
+                raise RuntimeError(f"{table}: new keys are not consecutive")
+    finally:
+        cursor.close()
+    for offset, obj in enumerate(objs):
+        obj.pk = first + offset
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Insert plain rows (values in the order of `names`, field attnames) whose keys nobody
+    needs back: search entries, contact points, timeline entries."""
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor != "sqlite":
+        model._default_manager.bulk_create(
+            (model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=1000
+        )
+        return
+    sql, converters, _auto = _plan(model, names)
+    converting = [index for index, (_n, convert) in enumerate(converters) if convert is not None]
+    if converting:
+        rows = [
+            tuple(
+                converters[i][1](value) if i in converting else value  # type: ignore[misc]
+                for i, value in enumerate(row)
+            )
+            for row in rows
+        ]
+    cursor = _cursor()
+    try:
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()

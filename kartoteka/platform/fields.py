@@ -10,6 +10,7 @@ cells) into clean values with clear, translated messages. Forms, the API and imp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -171,11 +172,33 @@ def _json_number(number: Decimal) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
+# An ASCII dot-atom local part (RFC 5322), which email-validator accepts as it is.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str | None:
+    """The normalised domain, or None when email-validator refuses it; imports repeat a few
+    domains many times, so each is checked once."""
+    try:
+        return validate_email("a@" + domain, check_deliverability=False).domain
+    except EmailNotValidError:
+        return None
+
+
 def _as_email(value: Any) -> str:
     if not isinstance(value, str):
         raise _fail(_("Enter a valid email address."))
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if at and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.fullmatch(local):
+        # the same answer as the full check below, with the domain's check remembered
+        normalised = _email_domain(domain)
+        if normalised is None:
+            raise _fail(_("Enter a valid email address."))
+        return f"{local}@{normalised}".lower()
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise _fail(_("Enter a valid email address."))
     return result.normalized.lower()
@@ -251,17 +274,35 @@ def _as_id(value: Any) -> int:
     return number
 
 
+_SINGLE: dict[int, tuple[FieldSpec, FieldSpec]] = {}
+
+
+def _single(spec: FieldSpec) -> FieldSpec:
+    """The spec one item of a list field is checked against (made once per spec; the entry
+    keeps its spec alive, so an id is never reused while it is cached)."""
+    entry = _SINGLE.get(id(spec))
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    if spec.type == FieldType.MULTICHOICE:
+        changes: dict[str, Any] = {"multiple": False, "type": FieldType.CHOICE}
+    elif spec.type == FieldType.TAGS:
+        changes = {"type": FieldType.TEXT, "max_length": 50}
+    else:
+        changes = {"multiple": False}
+    single = FieldSpec(**{**spec.__dict__, **changes})
+    if len(_SINGLE) > 5000:  # specs are rebuilt when definitions change
+        _SINGLE.clear()
+    _SINGLE[id(spec)] = (spec, single)
+    return single
+
+
 def convert(spec: FieldSpec, value: Any) -> Any:
     """Raw input → clean value for one field; `None` means empty."""
     if spec.multiple or spec.type in (FieldType.MULTICHOICE, FieldType.TAGS):
         if _is_blank(value):
             return []
         items = _as_list(value)
-        single = FieldSpec(**{**spec.__dict__, "multiple": False})
-        if spec.type == FieldType.MULTICHOICE:
-            single = FieldSpec(**{**spec.__dict__, "multiple": False, "type": FieldType.CHOICE})
-        if spec.type == FieldType.TAGS:
-            single = FieldSpec(**{**spec.__dict__, "type": FieldType.TEXT, "max_length": 50})
+        single = _single(spec)
         result: list = []
         for item in items:
             clean = convert(single, item)

@@ -87,7 +87,7 @@ def test_plan_complete_and_plan_the_next_step(page, anna, make):
     expect(today.locator(".kt-done")).to_have_count(1)
     expect(today).to_contain_text("Plan the next step")
 
-    page.get_by_role("link", name="Calendar").click()
+    page.get_by_role("link", name="Calendar", exact=True).click()
     expect(page.locator(".kt-calendar")).to_contain_text("Send the contract")
     expect(page.locator("#feed-url")).to_have_value(re.compile(r"/planner/feed/[0-9a-f]{64}\.ics$"))
     snap(page, "planner-calendar-week")

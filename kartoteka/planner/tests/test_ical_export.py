@@ -328,7 +328,7 @@ def test_without_dates_the_period_runs_from_30_days_back_to_180_ahead(
 # -- hostile and foreign text ------------------------------------------------------------------
 
 
-HOSTILE = "Deal, done; ok\\ END:VCALENDAR\r\nBEGIN:VEVENT\nUID:evil\u2028END:VCALENDAR\x00\x1b!"
+HOSTILE = "Deal, done; ok\\ END:VCALENDAR\r\nBEGIN:VEVENT\nUID:evil\u2028END:VCALENDAR\x07\x1b!"
 
 
 def test_hostile_text_stays_inside_its_property(client, manager, acme, task_for):

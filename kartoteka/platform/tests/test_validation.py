@@ -312,3 +312,32 @@ def test_a_cached_validator_follows_the_language_of_each_request():
 
     assert english == ["This field is required."]
     assert len({russian[0], english[0], polish[0]}) == 3
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna@example.com", "Anna.Smith+tag@Example.COM", "a@b.co", "x@sub.domain.example",
+        "o'brien@firm.example", "a..b@example.com", ".a@example.com", "a.@example.com",
+        "a@localhost", "a@test", "a@example.invalid", "a@-bad.example", "a@bad-.example",
+        "a@exa_mple.com", "a@192.168.0.1", "a@[192.168.0.1]", "ж@пример.рф", "a@пример.рф",
+        "a" * 65 + "@example.com", "a@" + "b" * 64 + ".com", "a@" + ("b" * 60 + ".") * 5 + "com",
+        '"quoted"@example.com', "a b@example.com", "a@b@c.example", "@example.com", "anna@",
+        "a@example.com.", "a@EXAMPLE.onion", "mail@xn--80ak6aa92e.com", "a@1.2.3.4.example",
+    ],
+)  # fmt: skip
+def test_email_fast_path_gives_the_full_checks_answer(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from kartoteka.platform.fields import FieldSpec, FieldType, convert
+
+    try:
+        expected = validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    spec = FieldSpec(key="email", label="Email", type=FieldType.EMAIL)
+    try:
+        got = convert(spec, address)
+    except Exception:
+        got = None
+    assert got == expected
