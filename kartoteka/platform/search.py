@@ -24,7 +24,11 @@ MAX_TERMS = 8
 
 
 def fold(text: str) -> str:
-    text = (text or "").translate(_EXTRA_FOLDS)
+    if not text:
+        return ""
+    if text.isascii():  # nothing to decompose or strip: the same as the long way, quicker
+        return text.lower()
+    text = text.translate(_EXTRA_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFKC", stripped).lower()
