@@ -44,8 +44,9 @@ def rows_of(
     yield ["id", *[str(c.label) for c in columns]]
     query.limit = EXPORT_PAGE
     query.cursor = ""
+    needed = sorted({"id", *("custom" if c.is_custom else c.attname for c in columns)})
     while True:
-        page = query.page(user, action="export")
+        page = query.page(user, action="export", only=needed)
         refs = References().want_values(columns, page.rows, services.get_value).resolve()
         for obj in page.rows:
             yield [

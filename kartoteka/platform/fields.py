@@ -277,7 +277,7 @@ def _as_id(value: Any) -> int:
 _SINGLE: dict[int, tuple[FieldSpec, FieldSpec]] = {}
 
 
-def _single(spec: FieldSpec) -> FieldSpec:
+def single_item_spec(spec: FieldSpec) -> FieldSpec:
     """The spec one item of a list field is checked against (made once per spec; the entry
     keeps its spec alive, so an id is never reused while it is cached)."""
     entry = _SINGLE.get(id(spec))
@@ -302,7 +302,7 @@ def convert(spec: FieldSpec, value: Any) -> Any:
         if _is_blank(value):
             return []
         items = _as_list(value)
-        single = _single(spec)
+        single = single_item_spec(spec)
         result: list = []
         for item in items:
             clean = convert(single, item)

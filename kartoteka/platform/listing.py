@@ -258,8 +258,12 @@ class ListQuery:
             return True
         return self.entity.model._meta.get_field(spec.key).null
 
-    def page(self, user, action: str = "view") -> Page:
+    def page(self, user, action: str = "view", only: list[str] | None = None) -> Page:
+        """One keyset page. `only` (attnames) loads just those columns and no joined
+        records, for readers such as the export that resolve references in bulk."""
         qs = self.filtered(user, action)
+        if only is not None:
+            qs = qs.select_related(None).only(*only)
         expr, descending, spec = self.ordering()
         qs = qs.annotate(_sort=expr)
         direction = "desc" if descending else "asc"

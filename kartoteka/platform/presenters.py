@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .fields import FieldSpec, FieldType
+from .fields import FieldSpec, FieldType, single_item_spec
 from .registry import registry
 
 EMPTY = mark_safe('<span class="kt-empty">—</span>')
@@ -118,9 +118,7 @@ def as_text(spec: FieldSpec, value: Any, refs: References | None = None) -> str:
     if value in (None, "", []):
         return ""
     if isinstance(value, list):
-        single = FieldSpec(**{**spec.__dict__, "multiple": False})
-        if spec.type == FieldType.MULTICHOICE:
-            single = FieldSpec(**{**spec.__dict__, "type": FieldType.CHOICE})
+        single = single_item_spec(spec)  # made once per field, not per value
         return ", ".join(as_text(single, item, refs) for item in value)
     kind = spec.type
     if kind == FieldType.CHOICE:
@@ -155,7 +153,7 @@ def as_html(spec: FieldSpec, value: Any, refs: References | None = None) -> Safe
             return format_html_join(
                 " ", '<span class="badge text-bg-light border">{}</span>', labels
             )
-        single = FieldSpec(**{**spec.__dict__, "multiple": False})
+        single = single_item_spec(spec)
         return format_html_join(", ", "{}", ((as_html(single, item, refs),) for item in value))
     kind = spec.type
     if kind == FieldType.EMAIL:
