@@ -92,6 +92,12 @@ def main() -> None:
     for fraction in (0.25, 0.5, 0.75, 1.0):
         before = [rss for at, rss in samples if at <= elapsed * fraction and rss]
         quarters.append(round(before[-1] / 1024) if before else 0)
+    undo_started = time.perf_counter()
+    undone = subprocess.run(
+        [*kartoteka, "import", "--undo", "1"],
+        env=env, cwd=environment.ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    undo_seconds = time.perf_counter() - undo_started
     payload = {
         "date": date.today().isoformat(),
         "database": target.vendor,
@@ -100,6 +106,8 @@ def main() -> None:
         "rows_per_second": int(rate.group(1).replace(",", "")) if rate else None,
         "wall_seconds_with_start_up": round(elapsed, 1),
         "rss_mb_at_quarters": quarters,
+        "undo_seconds_with_start_up": round(undo_seconds, 1),
+        "undo_output": undone.stdout.strip().splitlines()[-1:],
         "target_rows_per_second": 20_000,
         "machine": machine(),
         "output": output.strip().splitlines(),
@@ -111,7 +119,7 @@ def main() -> None:
     print(
         f"bench.imports: {args.rows:,} contacts ({payload['file_mb']} MB) at "
         f"{payload['rows_per_second']:,} rows/s (target 20,000); RSS at each quarter "
-        f"{quarters} MB; wrote {path.relative_to(environment.ROOT)}"
+        f"{quarters} MB; undo {undo_seconds:.0f} s; wrote {path.relative_to(environment.ROOT)}"
     )
     environment.drop(target)
 
