@@ -105,6 +105,11 @@ def drop_tasks_of_deleted_record(name: str, payload: dict) -> None:
     Task.objects.filter(entity=payload["entity"], object_id=payload["id"]).delete()
 
 
+@events.subscribe("records.bulk_deleted")
+def drop_tasks_of_deleted_records(name: str, payload: dict) -> None:
+    Task.objects.filter(entity=payload["entity"], object_id__in=payload["ids"]).delete()
+
+
 @events.subscribe("record.merged")
 def move_tasks_of_merged_record(name: str, payload: dict) -> None:
     Task.objects.filter(entity=payload["entity"], object_id=payload["merged"]).update(

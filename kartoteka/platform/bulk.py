@@ -219,7 +219,8 @@ def bulk_add_activities(entries: Iterable[BulkActivity], *, batch_size: int = 50
 def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str = "") -> int:
     """Remove many records (an import undone): their links, search entries and contact
     points go with them, and each gets a "deleted" timeline entry. Joins the caller's
-    transaction; the model's own cascades run as for any delete."""
+    transaction; the model's own cascades run as for any delete. Subscribers hear one
+    `records.bulk_deleted` event (entity, ids) per chunk of 500, not one event per record."""
     from kartoteka.records.models import Link
 
     removed = 0
@@ -249,7 +250,6 @@ def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str =
                 )
                 for pk in pks
             )
-            for pk in pks:
-                events.emit("record.deleted", entity=entity.key, id=pk)
+            events.emit("records.bulk_deleted", entity=entity.key, ids=pks)
         removed += len(pks)
     return removed

@@ -194,3 +194,20 @@ def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker):
     assert job.status == ImportJob.Status.DONE
     assert Contact.objects.count() == 2500 == job.created_count
     assert Contact.objects.values("last_name").distinct().count() == 2500
+
+
+def test_undo_takes_the_tasks_planned_on_imported_records(admin_user, imported, worker):
+    from kartoteka.planner import services as planner
+    from kartoteka.planner.models import Task
+
+    job = imported(admin_user, "contact", "t.csv", "Last name\nKowalski\nNowak\n")
+    kowalski = Contact.objects.get(last_name="Kowalski")
+    planner.create_task(
+        admin_user,
+        {"title": "Call", "due_at": "2030-03-04T10:00", "entity": "contact",
+         "object_id": kowalski.pk},
+    )  # fmt: skip
+    assert Task.objects.count() == 1
+    worker(services.undo, admin_user, job)
+    assert Contact.objects.count() == 0
+    assert Task.objects.count() == 0
