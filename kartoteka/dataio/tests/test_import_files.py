@@ -215,3 +215,32 @@ def test_export_then_import_into_an_empty_list_gives_the_same_data(
     job.refresh_from_db()
     assert (job.created_count, job.rejected_count) == (3, 0), list(job.problems.values())
     assert snapshot() == before
+
+
+def test_vcard_export_then_import_gives_the_same_contacts(
+    admin_user, make, client, upload, worker, registry
+):
+    from kartoteka.platform import bulk
+
+    acme = make("company", name="Acme; Sp. z o.o.")
+    make("contact", first_name="Jan", last_name="Kowalski", company=acme.pk,
+         emails=["jan@a.example", "jan.k@b.example"], phones=["+48600100200"],
+         position="Head, \\sales", tags=["vip"])  # fmt: skip
+    make("contact", first_name="Анна", last_name="Петрова", emails=["anna@a.example"])
+    spec = registry.get("contact")
+    fields = ("first_name", "last_name", "company_id", "emails", "phones", "position", "tags")
+
+    def snapshot():
+        return sorted(tuple(str(v) for v in row) for row in spec.model.objects.values_list(*fields))
+
+    before = snapshot()
+    client.force_login(admin_user)
+    response = client.get("/e/contact/export.vcf")
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    bulk.bulk_remove(spec, admin_user, list(spec.model.objects.values_list("pk", flat=True)))
+    job = services.start(admin_user, "contact", upload("contacts.vcf", content))
+    worker(services.run, admin_user, job)
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count) == (2, 0), list(job.problems.values())
+    assert snapshot() == before
