@@ -54,6 +54,12 @@ class Stop(Exception):
     """The job was cancelled between two batches."""
 
 
+class Superseded(Exception):
+    """The job is no longer this run's: it was marked stopped (its heartbeat looked dead) and
+    perhaps resumed by another worker. The batch in hand is rolled back, nothing else is
+    touched: two runs of one import never both write."""
+
+
 def open_table(job: ImportJob) -> reading.Table:
     return vcf_table.open_table(job.file.path, filename=job.filename, sheet=job.sheet or None)
 
@@ -540,7 +546,9 @@ class Run:
                 ImportProblem.objects.bulk_create(
                     self.problem(w) for w in works if w.errors and w.action != "unchanged"
                 )
-                ImportJob.objects.filter(pk=job.pk).update(
+                still_ours = ImportJob.objects.filter(
+                    pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at
+                ).update(
                     processed_rows=F("processed_rows") + len(works),
                     created_count=F("created_count") + counts["created"],
                     updated_count=F("updated_count") + counts["updated"],
@@ -548,6 +556,8 @@ class Run:
                     rejected_count=F("rejected_count") + counts["rejected"],
                     heartbeat_at=timezone.now(),
                 )
+                if not still_ours:
+                    raise Superseded
             self.tally.created += counts["created"]
         self.file_problems_to_report()
         maintenance.after_bulk_load(self.tally.created)

@@ -334,25 +334,42 @@ def execute_run(pk: int) -> str:
     runner = engine.Run(job, dry_run=False)
     try:
         if job.total_rows is None:
-            total = sum(1 for _row in engine.open_table(job).rows())
-            ImportJob.objects.filter(pk=pk).update(total_rows=total)
+            ImportJob.objects.filter(pk=pk).update(total_rows=_count_rows(job))
         runner.real()
     except engine.Stop:
         _finish(job, Status.CANCELLED, cancel_requested=False)
         return "cancelled"
+    except engine.Superseded:
+        return "superseded"
     except Exception as exc:
         log.exception("import %s failed", pk)
         _finish(job, Status.FAILED, error=_("The import stopped: %(error)s") % {"error": exc})
         return "failed"
-    _finish(job, Status.DONE)
-    return "done"
+    finished = ImportJob.objects.filter(
+        pk=pk, status=Status.RUNNING, started_at=job.started_at
+    ).update(status=Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now())
+    return "done" if finished else "superseded"
+
+
+def _count_rows(job: ImportJob) -> int:
+    """The rows of the file, for the progress bar of an import that had no check; a long
+    count keeps the heartbeat going so the job is not taken for dead."""
+    total = 0
+    for _row in engine.open_table(job).rows():
+        total += 1
+        if total % 20_000 == 0:
+            ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    return total
 
 
 def execute_undo(pk: int) -> str:
     job = ImportJob.objects.select_related("created_by").filter(pk=pk).first()
     if job is None or job.status != Status.UNDOING:
         return "skipped"
-    ImportJob.objects.filter(pk=pk).update(started_at=timezone.now())
+    token = timezone.now()  # this undo's; a later one (after a restart) takes it over
+    ImportJob.objects.filter(pk=pk, status=Status.UNDOING).update(
+        started_at=token, heartbeat_at=token
+    )
     spec = registry.get(job.entity)
     summary = _("Import #%(id)s undone") % {"id": job.pk}
     problems: list[str] = []
@@ -376,12 +393,17 @@ def execute_undo(pk: int) -> str:
                 related = registry.find(entity_key)
                 if related is not None:
                     bulk.bulk_remove(related, job.created_by, [related_pk], summary=summary)
-            ImportJob.objects.filter(pk=pk).update(
+            still_ours = ImportJob.objects.filter(
+                pk=pk, status=Status.UNDOING, started_at=token
+            ).update(
                 created_count=job.created_count - _count(batch.created_ids),
                 updated_count=job.updated_count - len(batch.updated),
                 processed_rows=max(0, job.processed_rows - batch.rows),
                 heartbeat_at=timezone.now(),
             )
+            if not still_ours:
+                transaction.set_rollback(True)
+                return "superseded"
             job.created_count -= _count(batch.created_ids)
             job.updated_count -= len(batch.updated)
             job.processed_rows = max(0, job.processed_rows - batch.rows)

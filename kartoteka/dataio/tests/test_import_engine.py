@@ -211,3 +211,32 @@ def test_undo_takes_the_tasks_planned_on_imported_records(admin_user, imported, 
     worker(services.undo, admin_user, job)
     assert Contact.objects.count() == 0
     assert Task.objects.count() == 0
+
+
+def test_a_run_taken_for_dead_stops_writing_and_the_resume_finishes_it(admin_user, upload, worker):
+    """The reaper marks a slow run stopped (and someone may resume it): the old run must
+    not write one more batch, or rows would be imported twice."""
+    from kartoteka.dataio import engine
+
+    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(2500))
+    job = services.start(admin_user, "contact", upload("slow.csv", text))
+    original = engine.Run.batches
+
+    def batches_then_reaped(self, after_line):
+        for number, batch in enumerate(original(self, after_line)):
+            if number == 1:  # between the first and the second batch: the reaper
+                ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+            yield batch
+
+    engine.Run.batches = batches_then_reaped
+    try:
+        worker(services.run, admin_user, job)
+    finally:
+        engine.Run.batches = original
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert Contact.objects.count() == engine.BATCH == job.created_count
+    assert job.batches.count() == 1
+    worker(services.run, admin_user, job)
+    job.refresh_from_db()
+    assert (job.status, job.created_count, Contact.objects.count()) == ("done", 2500, 2500)
