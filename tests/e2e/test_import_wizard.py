@@ -7,7 +7,6 @@ Huey is immediate in tests and the live server commits, so the check and the run
 inside the request that starts them: the pages show their outcome at once."""
 
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -54,10 +53,6 @@ def acme(manager):
     )
 
 
-def keep(path, name: str) -> None:
-    shutil.copy(path, f"/tmp/wizard-{name}.png")
-
-
 def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     from kartoteka.contacts.models import Contact
 
@@ -95,8 +90,7 @@ def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     page.get_by_label("Family").select_option("last_name")
     expect(page.locator("[data-duplicate-message]:visible")).to_have_count(0)
     expect(page.locator("#required-unmapped")).to_be_hidden()
-    shot_path = shot(page, "wizard-2-mapping")
-    keep(shot_path, "2-mapping")
+    shot(page, "wizard-2-mapping")
     page.get_by_role("button", name="Check (preview)").click()
 
     expect(page.locator("[data-count=created] .kt-count")).to_have_text("2")
@@ -108,7 +102,7 @@ def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     expect(page.locator("#sample [data-line='4'] .kt-errors")).to_contain_text("Nowhere Ltd")
     expect(page.get_by_role("link", name="Download rejected rows (CSV)")).to_be_visible()
     assert Contact.objects.count() == 0
-    keep(shot(page, "wizard-3-preview"), "3-preview")
+    shot(page, "wizard-3-preview")
 
     # step 4: import
     page.get_by_role("button", name="Import", exact=True).click()
@@ -120,7 +114,7 @@ def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     expect(page.locator("[data-count=created] .kt-count")).to_have_text("2")
     expect(page.locator("[data-count=rejected] .kt-count")).to_have_text("1")
     expect(page.get_by_role("link", name="Download rejected rows")).to_be_visible()
-    keep(shot(page, "wizard-4-result"), "4-result")
+    shot(page, "wizard-4-result")
     assert sorted(Contact.objects.values_list("last_name", flat=True)) == ["Lovelace", "Turing"]
 
     # the same page in Russian
@@ -128,7 +122,7 @@ def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     manager.save(update_fields=["language"])
     page.reload()
     expect(page.locator("nav.kt-navbar")).to_contain_text("Контакты")
-    keep(shot(page, "wizard-4-result-ru"), "4-result-ru")
+    shot(page, "wizard-4-result-ru")
     manager.language = "en"
     manager.save(update_fields=["language"])
     page.reload()
@@ -138,7 +132,7 @@ def test_import_contacts_fix_the_mapping_then_undo(page, manager, acme):
     page.get_by_role("button", name="Undo import").click()
     expect(page.locator("#import-result")).to_contain_text("This import was undone")
     expect(page.get_by_role("button", name="Undo import")).to_have_count(0)
-    keep(shot(page, "wizard-5-undone"), "5-undone")
+    shot(page, "wizard-5-undone")
     assert Contact.objects.count() == 0
 
     page.get_by_role("link", name="Open Contacts").click()
