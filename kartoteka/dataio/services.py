@@ -434,6 +434,33 @@ def reap_stalled(stale_after: timedelta = engine.STALE_AFTER) -> int:
     return count
 
 
+KEEP_FILES_DAYS = 30
+
+
+def purge_old_files(now=None, keep_days: int = KEEP_FILES_DAYS) -> dict[str, int]:
+    """Uploaded files are kept while an import may still need them. After `keep_days`: a
+    finished or undone import drops its file (its counts, report and undo log stay); an
+    import never started (uploaded or checked, then left) goes with its file."""
+    limit = (now or timezone.now()) - timedelta(days=keep_days)
+    dropped = 0
+    finished = ImportJob.objects.filter(
+        status__in=(Status.DONE, Status.UNDONE), finished_at__lt=limit
+    ).exclude(file="")
+    for job in finished.iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        dropped += 1
+    abandoned = 0
+    for job in ImportJob.objects.filter(
+        status__in=(Status.NEW, Status.PREVIEWED), created_at__lt=limit
+    ).iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        abandoned += 1
+    return {"files_dropped": dropped, "abandoned_removed": abandoned}
+
+
 # -- saved mappings --------------------------------------------------------------------------
 
 

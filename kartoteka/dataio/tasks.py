@@ -1,5 +1,6 @@
-"""Huey jobs of imports: the dry run, the run, the undo, and every minute a look for imports
-whose worker died (killed, machine restarted) so they show as stopped, to resume or undo."""
+"""Huey jobs of imports: the dry run, the run, the undo, every minute a look for imports
+whose worker died (killed, machine restarted) so they show as stopped, to resume or undo,
+and nightly the removal of uploaded files no import needs any more."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -25,3 +26,8 @@ def undo_import(job_pk: int) -> str:
 @db_periodic_task(crontab(minute="*"))
 def reap_stalled_imports() -> int:
     return services.reap_stalled()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def purge_old_import_files() -> dict:
+    return services.purge_old_files()

@@ -1,5 +1,7 @@
 """Imports end to end below the wizard: upload, mapping, preview, run, undo."""
 
+import io
+
 import pytest
 
 from kartoteka.contacts.models import Company, Contact
@@ -240,3 +242,31 @@ def test_a_run_taken_for_dead_stops_writing_and_the_resume_finishes_it(admin_use
     worker(services.run, admin_user, job)
     job.refresh_from_db()
     assert (job.status, job.created_count, Contact.objects.count()) == ("done", 2500, 2500)
+
+
+def test_old_files_go_but_finished_imports_keep_their_report_and_undo(
+    admin_user, upload, imported, worker
+):
+    import datetime as dt
+    import os
+
+    from django.utils import timezone
+
+    done = imported(admin_user, "contact", "done.csv", "Last name,Email\nA,a@x.example\nB,bad\n")
+    left = services.start(admin_user, "contact", upload("left.csv", "Last name\nC\n"))
+    fresh = services.start(admin_user, "contact", upload("fresh.csv", "Last name\nD\n"))
+    paths = {job.pk: job.file.path for job in (done, left, fresh)}
+    later = timezone.now() + dt.timedelta(days=31)
+    ImportJob.objects.filter(pk=fresh.pk).update(created_at=later - dt.timedelta(days=1))
+
+    assert services.purge_old_files(now=later) == {"files_dropped": 1, "abandoned_removed": 1}
+    assert not os.path.exists(paths[done.pk]) and not os.path.exists(paths[left.pk])
+    assert os.path.exists(paths[fresh.pk])
+    assert not ImportJob.objects.filter(pk=left.pk).exists()
+    done.refresh_from_db()
+    assert not done.file and done.rejected_count == 1
+    report = io.StringIO()
+    services.write_report(done, report)
+    assert "bad" in report.getvalue()
+    worker(services.undo, admin_user, done)
+    assert Contact.objects.count() == 0
