@@ -20,7 +20,7 @@ class UploadForm(forms.Form):
     entity = forms.ChoiceField(label=_("What to import"))
     file = forms.FileField(
         label=_("File"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx,.xlsm,.vcf"}),
     )
     sheet = forms.CharField(
         label=_("Sheet"),
