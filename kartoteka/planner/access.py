@@ -21,19 +21,9 @@ from .models import Task
 
 
 def _records_q(user, action: str) -> Q:
-    """Tasks on records the user may `action`: one condition per entity type (a handful),
-    never one per task."""
-    q = Q(pk__in=[])
-    for spec in registry.all():
-        scope_q = permissions.scope_q(user, spec.key, action)
-        if scope_q is None:
-            continue
-        if scope_q == Q():
-            q |= Q(entity=spec.key)
-        else:
-            allowed = permissions.restrict(spec.queryset(), user, spec.key, action)
-            q |= Q(entity=spec.key, object_id__in=allowed.values("pk"))
-    return q
+    """Tasks on records the user may `action` (the platform's one rule for rows keyed by
+    entity and object id)."""
+    return permissions.keyed_rows_q(user, action)
 
 
 def visible_tasks(user, qs: QuerySet | None = None) -> QuerySet:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -153,19 +152,6 @@ def export_tasks(user, query: ExportQuery) -> list[Task]:
     return attach_records(user, rows)
 
 
-def visible_records_q(user, specs: list[EntitySpec], action: str = "view") -> Q:
-    """Rows keyed by (entity, object_id) whose record the user may `action`: one condition per
-    entity type, a subquery through `permissions.restrict` unless the scope is every record."""
-    q = Q(pk__in=[])
-    for spec in specs:
-        if permissions.scope_for(user, spec.key, action) == "all":
-            q |= Q(entity=spec.key)
-        else:
-            allowed = permissions.restrict(spec.queryset(), user, spec.key, action)
-            q |= Q(entity=spec.key, object_id__in=allowed.values("pk"))
-    return q
-
-
 def export_meetings(user, query: ExportQuery) -> list[Activity]:
     qs = Activity.objects.filter(
         kind=Activity.Kind.MEETING,
@@ -175,8 +161,8 @@ def export_meetings(user, query: ExportQuery) -> list[Activity]:
     if query.object_id is not None:  # parse_query checked the user may see it
         qs = qs.filter(entity=query.spec.key, object_id=query.object_id)
     else:
-        specs = [query.spec] if query.spec is not None else registry.all()
-        qs = qs.filter(visible_records_q(user, specs))
+        keys = [query.spec.key] if query.spec is not None else None
+        qs = qs.filter(permissions.keyed_rows_q(user, "view", keys))
     rows = list(qs.order_by("at", "id")[: ROW_LIMIT + 1])
     if len(rows) > ROW_LIMIT:
         raise _too_many(_("meetings"))

@@ -71,6 +71,24 @@ def restrict(qs: QuerySet, user, entity_key: str, action: str = "view") -> Query
     return qs.filter(q) if q else qs
 
 
+def keyed_rows_q(user, action: str = "view", entity_keys=None) -> Q:
+    """Rows that name their record by (`entity`, `object_id`) — tasks, timeline entries — and
+    whose record the user may `action`: one condition per entity type, never one per row; a
+    subquery through `restrict` unless the scope is every record. `entity_keys` narrows the
+    entity types looked at (default: all)."""
+    from .registry import registry
+
+    keys = [spec.key for spec in registry.all()] if entity_keys is None else entity_keys
+    q = Q(pk__in=[])
+    for key in keys:
+        if scope_q(user, key, action) == Q():
+            q |= Q(entity=key)
+        else:
+            allowed = restrict(registry.get(key).queryset(), user, key, action)
+            q |= Q(entity=key, object_id__in=allowed.values("pk"))
+    return q
+
+
 def may_log_activity(user, entity_key: str) -> bool:
     """Whether the user may add notes, calls, emails and meetings to records they see."""
     return can(user, entity_key, "change")
