@@ -24,8 +24,8 @@ from kartoteka.timeline.models import Activity
 from . import checks, events, fastinsert, maintenance, permissions, search
 from .fields import InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
-from .registry import EntitySpec, registry
-from .services import _contact_points, _set_value
+from .registry import EntitySpec
+from .services import _contact_points, _set_value, forget_records
 
 BATCH = 2000
 SEARCH_COLUMNS = ("entity", "object_id", "owner_id", "title", "subtitle", "document")
@@ -221,10 +221,7 @@ def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str =
     points go with them, and each gets a "deleted" timeline entry. Joins the caller's
     transaction; the model's own cascades run as for any delete. Subscribers hear one
     `records.bulk_deleted` event (entity, ids) per chunk of 500, not one event per record."""
-    from kartoteka.records.models import Link
-
     removed = 0
-    relation_types = registry.relation_types_for(entity.key)
     for chunk in _batches(ids, 500):
         objs = list(entity.queryset().filter(pk__in=chunk).select_related(*entity.select_related))
         if not objs:
@@ -232,14 +229,8 @@ def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str =
         pks = [obj.pk for obj in objs]
         titles = {obj.pk: entity.title(obj) for obj in objs}
         with transaction.atomic():
-            for relation_type in relation_types:
-                if relation_type.from_entity == entity.key:
-                    Link.objects.filter(relation_type=relation_type, from_id__in=pks).delete()
-                if relation_type.to_entity == entity.key:
-                    Link.objects.filter(relation_type=relation_type, to_id__in=pks).delete()
             entity.model._default_manager.filter(pk__in=pks).delete()
-            SearchEntry.objects.filter(entity=entity.key, object_id__in=pks).delete()
-            ContactPoint.objects.filter(entity=entity.key, object_id__in=pks).delete()
+            forget_records(entity, pks)
             Activity.objects.bulk_create(
                 Activity(
                     entity=entity.key,

@@ -23,7 +23,7 @@ from kartoteka.timeline.models import Activity
 from . import checks, events, ownership, permissions, search
 from .fields import FieldSpec, FieldType, InputErrors, validate_input
 from .jsonvalue import custom_value
-from .models import ContactPoint
+from .models import ContactPoint, SearchEntry
 from .registry import EntitySpec, registry
 
 
@@ -106,6 +106,20 @@ def reindex(entity: EntitySpec, obj) -> None:
             ContactPoint(entity=entity.key, object_id=obj.pk, kind=kind, value=value[:255])
             for kind, value in points
         )
+
+
+def forget_records(entity: EntitySpec, pks: list[int]) -> None:
+    """What points at deleted records without a foreign key: their links, search entries
+    and contact points. One query per relation type and table, however many records."""
+    from kartoteka.records.models import Link
+
+    for relation_type in registry.relation_types_for(entity.key):
+        if relation_type.from_entity == entity.key:
+            Link.objects.filter(relation_type=relation_type, from_id__in=pks).delete()
+        if relation_type.to_entity == entity.key:
+            Link.objects.filter(relation_type=relation_type, to_id__in=pks).delete()
+    SearchEntry.objects.filter(entity=entity.key, object_id__in=pks).delete()
+    ContactPoint.objects.filter(entity=entity.key, object_id__in=pks).delete()
 
 
 def _unindex(entity: EntitySpec, pk: int) -> None:
@@ -322,20 +336,14 @@ def update_record(
 
 
 def delete_record(entity: EntitySpec, user, obj, *, check_permission: bool = True) -> None:
-    from kartoteka.records.models import Link
 
     if check_permission:
         permissions.require(user, entity.key, "delete", obj)
     pk = obj.pk
     with transaction.atomic():
-        for relation_type in registry.relation_types_for(entity.key):
-            if relation_type.from_entity == entity.key:
-                Link.objects.filter(relation_type=relation_type, from_id=pk).delete()
-            if relation_type.to_entity == entity.key:
-                Link.objects.filter(relation_type=relation_type, to_id=pk).delete()
         title = entity.title(obj)
         obj.delete()
-        _unindex(entity, pk)
+        forget_records(entity, [pk])
         record_activity(entity.key, pk, Activity.Kind.DELETED, user, summary=title)
         events.emit("record.deleted", entity=entity.key, id=pk)
 
