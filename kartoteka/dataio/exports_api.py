@@ -52,14 +52,8 @@ RESPONDERS: dict[str, Responder] = {
     "xlsx": export.xlsx_response,
     "vcf": export.vcard_response,
 }
-# The browser export offers vCards for contacts only (their fields are what a card holds).
-VCARD_ENTITIES = ("contact",)
 # Paging is the exporter's business: a file has every row.
 PAGING_PARAMS = ("cursor", "limit")
-
-
-def formats_for(spec: EntitySpec) -> list[str]:
-    return ["csv", "xlsx", *(["vcf"] if spec.key in VCARD_ENTITIES else [])]
 
 
 def download_path(spec: EntitySpec, fmt: str) -> str:
@@ -72,7 +66,7 @@ def list_exports(request):
     for spec in registry.all():
         if not permissions.can(request.user, spec.key, "export"):
             continue
-        formats = formats_for(spec)
+        formats = export.formats_for(spec)
         entities.append(
             {
                 "key": spec.key,
@@ -109,11 +103,12 @@ def list_exports(request):
 def export_records(request, entity: str, format: str):
     spec = entity_or_404(entity)
     permissions.require(request.user, spec.key, "export")
-    if format not in formats_for(spec):
+    formats = export.formats_for(spec)
+    if format not in formats:
         if format in FORMATS:
             message = _("This entity cannot be exported in this format.")
         else:
-            message = _("Choose one of: %(formats)s.") % {"formats": ", ".join(formats_for(spec))}
+            message = _("Choose one of: %(formats)s.") % {"formats": ", ".join(formats)}
         raise InputErrors({"format": [message]})
     query = export_query(spec, request.user, request.GET)
     # bad filter values are refused now: once streaming has begun, an error only cuts the file

@@ -42,14 +42,13 @@ the import's state does not allow, or unknown parameters.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,6 +58,7 @@ from pydantic import ConfigDict, Field
 from kartoteka.platform import permissions
 from kartoteka.platform.api_base import error_body, sent
 from kartoteka.platform.api_records import ErrorOut
+from kartoteka.platform.export import csv_response
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.listing import MAX_ID
 from kartoteka.platform.registry import registry
@@ -508,11 +508,6 @@ class ReportQuery(Schema):
     dry_run: bool = False
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @router.get(
     "/imports/{int:pk}/report.csv",
     response={**JOB_ERRORS},
@@ -527,17 +522,8 @@ class _Echo:
 def import_report(request, pk: int, params: Query[ReportQuery]):
     refuse_unknown_params(request, ReportQuery)
     job = job_or_404(request.user, pk)
-    writer = csv.writer(_Echo())
-
-    def generate():
-        yield "\ufeff"  # so spreadsheet programs read UTF-8 (Cyrillic, Polish letters)
-        for row in services.report_rows(job, dry_run=params.dry_run):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     name = f"import-{job.pk}-{'preview' if params.dry_run else 'rejected'}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(services.report_rows(job, dry_run=params.dry_run), name)
 
 
 # -- saved mappings ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ worker died as stopped, to be resumed or undone.
 
 from __future__ import annotations
 
-import csv
 import logging
 import secrets
 from collections.abc import Iterator
@@ -513,12 +512,6 @@ def report_rows(job: ImportJob, *, dry_run: bool = False) -> Iterator[list[str]]
             safe_cell("; ".join(problem.messages)),
             *cells_,
         ]
-
-
-def write_report(job: ImportJob, out, *, dry_run: bool = False) -> None:
-    writer = csv.writer(out)
-    for row in report_rows(job, dry_run=dry_run):
-        writer.writerow(row)
 
 
 def problems_page(job: ImportJob, *, dry_run: bool, limit: int = 100) -> list[ImportProblem]:

@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kartoteka.platform import permissions
+from kartoteka.platform.export import csv_response
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
 
@@ -409,9 +410,5 @@ def import_report(request, pk: int):
     """The rejected rows with their reasons, as CSV: of the check (?dry=1) or of the run."""
     job = _job_or_404(request, pk)
     dry_run = request.GET.get("dry") == "1"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     kind = "check" if dry_run else "rejected"
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-{kind}.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-    services.write_report(job, response, dry_run=dry_run)
-    return response
+    return csv_response(services.report_rows(job, dry_run=dry_run), f"import-{job.pk}-{kind}.csv")

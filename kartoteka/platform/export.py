@@ -6,9 +6,10 @@ which no spreadsheet evaluates."""
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -25,6 +26,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 PLAIN_NUMBER = re.compile(r"^(\+\d{4,15}(, \+\d{4,15})*|-\d+([.,]\d+)?)$")
 EXPORT_PAGE = 1000
 STREAM_ROWS = 200
+# vCards only for contacts: their fields are what a card holds.
+VCARD_ENTITIES = ("contact",)
+
+
+def formats_for(spec: EntitySpec) -> list[str]:
+    """The files a list of this entity exports to."""
+    return ["csv", "xlsx", *(["vcf"] if spec.key in VCARD_ENTITIES else [])]
 
 
 def safe_cell(value: str) -> str:
@@ -60,26 +68,25 @@ def rows_of(
 
 
 def stream_csv(spec: EntitySpec, query: ListQuery, user) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def generate():
-        chunk = ["\ufeff"]  # so spreadsheet programs read UTF-8 (Cyrillic, Polish letters)
-        for row in rows_of(spec, query, user):
-            chunk.append(writer.writerow(row))
-            if len(chunk) >= STREAM_ROWS:  # one write to the socket per chunk, not per row
-                yield "".join(chunk)
-                chunk = []
-        yield "".join(chunk)
-
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{spec.key}-{stamp}.csv"'
+    return csv_response(rows_of(spec, query, user), f"{spec.key}-{stamp}.csv")
+
+
+def csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
+    """Rows as a CSV download, streamed a chunk at a time, with a BOM so that spreadsheet
+    programs read UTF-8 (Cyrillic, Polish letters). Cells are written as given: neutralise
+    formulas (`safe_cell`) before."""
+    writer = csv.writer(_Echo())
+    lines = itertools.chain(["\ufeff"], (writer.writerow(row) for row in rows))
+    response = StreamingHttpResponse(_in_chunks(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _in_chunks(parts, size: int = STREAM_ROWS):
-    """Join a stream of small strings into larger pieces: a WSGI server writes each piece
-    it is given to the socket on its own."""
+def _in_chunks(parts, size: int | None = None):
+    """Join a stream of small strings into larger pieces (`STREAM_ROWS` each): a WSGI server
+    writes each piece it is given to the socket on its own."""
+    size = size or STREAM_ROWS
     chunk = []
     for part in parts:
         chunk.append(part)

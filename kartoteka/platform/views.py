@@ -710,9 +710,9 @@ def export_xlsx(request, key):
 @login_required
 @require_GET
 def export_vcard(request, key):
-    from .export import vcard_response
+    from .export import VCARD_ENTITIES, vcard_response
 
-    if key != "contact":
+    if key not in VCARD_ENTITIES:
         raise Http404
     return _export(request, key, vcard_response)
 
