@@ -22,17 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpResponseBase, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from kartoteka.customization.models import SavedView
 from kartoteka.platform import export, permissions
 from kartoteka.platform.api_records import ErrorOut, entity_or_404
 from kartoteka.platform.fields import InputErrors
-from kartoteka.platform.listing import MAX_ID, ListQuery
+from kartoteka.platform.listing import MAX_ID, ListQuery, querydict_of, visible_saved_views
 from kartoteka.platform.registry import EntitySpec, registry
 
 router = Router(tags=["exports"])
@@ -145,20 +143,8 @@ def saved_view_params(spec: EntitySpec, user, raw_id: str) -> QueryDict:
     as it does on the list page, instead of making the view unusable."""
     view = None
     if raw_id.isdigit() and int(raw_id) <= MAX_ID:
-        view = (
-            SavedView.objects.filter(pk=int(raw_id), entity=spec.key)
-            .filter(Q(owner=user) | Q(shared=True))
-            .first()
-        )
+        view = visible_saved_views(user, spec.key).filter(pk=int(raw_id)).first()
     if view is None:
         raise InputErrors({"view": [_("Unknown saved view.")]})
-    saved = ListQuery.from_params(spec, _as_querydict(view.params)).as_params()
-    return _as_querydict(saved)
-
-
-def _as_querydict(params: dict) -> QueryDict:
-    result = QueryDict(mutable=True)
-    for key, value in (params if isinstance(params, dict) else {}).items():
-        values = value if isinstance(value, list) else [value]
-        result.setlist(str(key), [str(v) for v in values])
-    return result
+    saved = ListQuery.from_params(spec, querydict_of(view.params)).as_params()
+    return querydict_of(saved)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, TextField
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Lower
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from . import permissions, search
@@ -56,6 +57,22 @@ def value_expression(spec: FieldSpec):
     if spec.storage == "fk":
         return F(spec.attname)
     return F(spec.key)
+
+
+def visible_saved_views(user, entity_key: str):
+    """Saved views of an entity that the user sees: their own and the shared ones."""
+    from kartoteka.customization.models import SavedView
+
+    return SavedView.objects.filter(entity=entity_key).filter(Q(owner=user) | Q(shared=True))
+
+
+def querydict_of(params) -> QueryDict:
+    """A saved view's stored parameters ({name: value or [values]}) as a query string."""
+    result = QueryDict(mutable=True)
+    for key, value in (params if isinstance(params, dict) else {}).items():
+        values = value if isinstance(value, list) else [value]
+        result.setlist(str(key), [str(v) for v in values])
+    return result
 
 
 @dataclass

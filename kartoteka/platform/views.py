@@ -24,7 +24,7 @@ from kartoteka.timeline.models import Activity
 from . import cards, forms, ownership, permissions, search, services
 from .api_records import timeline_page
 from .fields import FieldType, InputErrors
-from .listing import MAX_ID, ListQuery
+from .listing import MAX_ID, ListQuery, querydict_of, visible_saved_views
 from .presenters import References, as_html, as_text
 from .registry import EntitySpec, registry
 from .related import referencing, related_links
@@ -67,16 +67,12 @@ def entity_list(request, key):
     spec = _entity(key)
     _require(request.user, spec, "view")
     params = request.GET
-    saved_views = list(
-        SavedView.objects.filter(entity=spec.key)
-        .filter(permissions_q_for_views(request.user))
-        .order_by("name")
-    )
+    saved_views = list(visible_saved_views(request.user, spec.key).order_by("name"))
     active_view = None
     if "view" in params and len(params) == 1:
         active_view = next((v for v in saved_views if str(v.pk) == params["view"]), None)
         if active_view is not None:
-            params = _querydict(active_view.params)
+            params = querydict_of(active_view.params)
     query = ListQuery.from_params(spec, params)
     try:
         page = query.page(request.user)
@@ -127,22 +123,6 @@ def entity_list(request, key):
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "platform/_list_rows.html", context)
     return render(request, "platform/list.html", context)
-
-
-def permissions_q_for_views(user):
-    from django.db.models import Q
-
-    return Q(owner=user) | Q(shared=True)
-
-
-def _querydict(params: dict) -> QueryDict:
-    qd = QueryDict(mutable=True)
-    for key, value in params.items():
-        if isinstance(value, list):
-            qd.setlist(key, [str(v) for v in value])
-        else:
-            qd[key] = str(value)
-    return qd
 
 
 @login_required
