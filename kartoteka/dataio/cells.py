@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.imports import reading
+from kartoteka.platform import search
 from kartoteka.platform.export import FORMULA_START
 from kartoteka.platform.fields import FieldSpec, FieldType
 
@@ -37,7 +38,8 @@ def _text(cell: Any) -> str:
 
 
 def fold(text: str) -> str:
-    return " ".join(str(text).casefold().replace("ё", "е").split())
+    """How names are compared: search's folding (case, ё, diacritics), spaces collapsed."""
+    return " ".join(search.fold(str(text)).split())
 
 
 @dataclass

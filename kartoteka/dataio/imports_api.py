@@ -570,11 +570,8 @@ def save_mapping(request, payload: MappingIn):
     except Http404:
         raise InputErrors({"job": [_("Unknown import.")]}) from None
     permissions.require(request.user, job.entity, "create")
-    name = payload.name.strip()
-    replaces = SavedMapping.objects.filter(owner=request.user, entity=job.entity, name=name)
-    existed = replaces.exists()
-    saved = services.save_mapping(request.user, job, payload.name, shared=payload.shared)
-    return Status(200 if existed else 201, serialize_mapping(saved, request.user))
+    saved, created = services.save_mapping(request.user, job, payload.name, shared=payload.shared)
+    return Status(201 if created else 200, serialize_mapping(saved, request.user))
 
 
 @router.delete(

@@ -197,30 +197,30 @@ def configure(user, job: ImportJob, data: dict) -> ImportJob:
 
 
 def _boolean(value: Any, name: str, errors: dict) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "on", "yes"):
-        return True
-    if text in ("0", "false", "off", "no", ""):
-        return False
-    errors[name] = [_("Enter yes or no.")]
-    return False
+    """An option's yes or no, read as a file's yes/no cells are (blank: no)."""
+    parsed, error = reading.parse_bool(value)
+    if error:
+        errors[name] = [_("Enter yes or no.")]
+    return bool(parsed)
 
 
 def _field_label(spec, key: str) -> str:
     return str(dict(engine.mappable_fields(spec)).get(key, key))
 
 
+def required_fields(spec) -> list[tuple[str, str]]:
+    """(key, label) of the fields a new record cannot go without."""
+    return [
+        (f.key, str(f.label))
+        for f in spec.fields
+        if f.required and f.editable and f.default in (None, "")
+    ]
+
+
 def required_unmapped(job: ImportJob) -> list[str]:
     """Required fields no column goes to: every new row would be refused."""
-    spec = registry.get(job.entity)
     mapped = set(job.mapping.values())
-    return [
-        str(f.label)
-        for f in spec.fields
-        if f.required and f.editable and f.key not in mapped and f.default in (None, "")
-    ]
+    return [label for key, label in required_fields(registry.get(job.entity)) if key not in mapped]
 
 
 # -- starting, stopping, undoing -------------------------------------------------------------
@@ -467,16 +467,20 @@ def saved_mappings(user, entity_key: str):
     return SavedMapping.objects.filter(Q(owner=user) | Q(shared=True), entity=entity_key)
 
 
-def save_mapping(user, job: ImportJob, name: str, *, shared: bool = False) -> SavedMapping:
+def save_mapping(
+    user, job: ImportJob, name: str, *, shared: bool = False
+) -> tuple[SavedMapping, bool]:
+    """Keep the job's mapping and options under a name; (the mapping, whether it is new:
+    the user's mapping of that name for the entity is replaced)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InputErrors({"name": [_("Name the mapping (up to 100 characters).")]})
     options = {key: getattr(job, key) for key in OPTION_KEYS}
-    saved, _created = SavedMapping.objects.update_or_create(
+    saved, created = SavedMapping.objects.update_or_create(
         owner=user, entity=job.entity, name=name,
         defaults={"mapping": job.mapping, "options": options, "shared": bool(shared)},
     )  # fmt: skip
-    return saved
+    return saved, created
 
 
 def apply_mapping(user, job: ImportJob, saved: SavedMapping) -> ImportJob:

@@ -185,22 +185,12 @@ def _mapping_page(request, job: ImportJob, form: MappingForm, status: int = 200)
             "form": form,
             "step": 2,
             "unmapped": services.required_unmapped(job),
-            "required": _required_fields(job.spec),
+            "required": services.required_fields(job.spec),
             "saved": services.saved_mappings(request.user, job.entity),
             "delimiter": _delimiter_name((job.info.get("dialect") or {}).get("delimiter", "")),
         },
         status=status,
     )
-
-
-def _required_fields(spec) -> list[tuple[str, str]]:
-    """Required fields a new record cannot go without, as `services.required_unmapped` counts
-    them; the page's script hides the warning once a column goes to each."""
-    return [
-        (f.key, str(f.label))
-        for f in spec.fields
-        if f.required and f.editable and f.default in (None, "")
-    ]
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -228,7 +218,7 @@ def import_mapping(request, pk: int):
     try:
         services.configure(request.user, job, form.config())
         if saving:
-            saved = services.save_mapping(
+            saved, _created = services.save_mapping(
                 request.user,
                 job,
                 form.cleaned_data["mapping_name"],
