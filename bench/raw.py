@@ -92,14 +92,17 @@ class Raw:
     def search(self, term: str) -> list:
         if self.vendor == "sqlite":
             return self.fetch(
-                "SELECT s.entity, s.object_id, s.title, s.subtitle FROM platform_search_fts f "
-                "JOIN platform_searchentry s ON s.id = f.rowid "
-                "WHERE platform_search_fts MATCH ? ORDER BY f.rank, s.title LIMIT 20",
+                "SELECT entity, object_id, title, subtitle FROM ("
+                "SELECT s.entity, s.object_id, s.title, s.subtitle, f.rank AS rank "
+                "FROM platform_search_fts f JOIN platform_searchentry s ON s.id = f.rowid "
+                "WHERE platform_search_fts MATCH ? ORDER BY f.rowid DESC LIMIT 1000) "
+                "ORDER BY rank, title LIMIT 20",
                 (f'"{term}"*',),
-            )
+            )  # the query of platform.search.search: the newest 1,000 matches ranked
         return self.fetch(
-            "SELECT entity, object_id, title, subtitle FROM platform_searchentry "
-            "WHERE tsv @@ to_tsquery('simple', ?) "
+            "SELECT entity, object_id, title, subtitle FROM ("
+            "SELECT entity, object_id, title, subtitle, tsv FROM platform_searchentry "
+            "WHERE tsv @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 1000) m "
             "ORDER BY ts_rank(tsv, to_tsquery('simple', ?)) DESC, title LIMIT 20",
             (f"{term}:*", f"{term}:*"),
         )

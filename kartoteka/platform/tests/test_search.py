@@ -67,3 +67,23 @@ def test_duplicate_warning_finds_a_similarly_spelt_name(admin_user, make, regist
         )
         == []
     )
+
+
+@pytest.mark.django_db
+def test_a_common_word_ranks_the_newest_matches_the_user_may_see(
+    admin_user, manager, outsider, make, monkeypatch
+):
+    """Only the newest RANKED matches are scored (a common word would otherwise score every
+    match); the cap counts the matches the user may see, so a manager's own older records are
+    not pushed out by newer ones of other teams."""
+    monkeypatch.setattr(search, "RANKED", 3)
+    own = [make("company", name=f"Nordic Own {i}", owner=manager) for i in range(2)]
+    others = [make("company", name=f"Nordic Other {i}", owner=outsider) for i in range(4)]
+    everyone = {h.object_id for h in search.search(admin_user, "nordic")}
+    assert everyone == {c.pk for c in others[-3:]}  # the newest three of six
+    assert {h.object_id for h in search.search(manager, "nordic")} == {c.pk for c in own}
+    # an older record is found by a word that narrows the matches
+    assert [h.object_id for h in search.search(admin_user, "nordic other 0")] == [others[0].pk]
+    # ranking still orders within the newest: the record named by both words comes first
+    make("company", name="Nordic Nordic Blend", owner=outsider)
+    assert search.search(admin_user, "nordic")[0].title == "Nordic Nordic Blend"
