@@ -21,7 +21,7 @@ from kartoteka.customization.models import SavedView
 from kartoteka.records.models import Link
 from kartoteka.timeline.models import Activity
 
-from . import cards, forms, ownership, permissions, search, services
+from . import cards, forms, list_html, ownership, permissions, search, services
 from .api_records import timeline_page
 from .fields import FieldType, InputErrors
 from .listing import MAX_ID, ListQuery, querydict_of, visible_saved_views
@@ -95,6 +95,8 @@ def entity_list(request, key):
         for name, (field_spec, value) in relation_filters.items()
     }
     table = [(obj, [as_html(c, services.get_value(obj, c), refs) for c in columns]) for obj in rows]
+    filter_fields = [f for f in spec.fields if f.filterable and f.type != FieldType.LONGTEXT]
+    users = forms.user_options()
     next_url = ""
     if page and page.next_cursor:
         next_params = {**query.as_params(), "cursor": page.next_cursor}
@@ -103,12 +105,12 @@ def entity_list(request, key):
         "entity": spec,
         "query": query,
         "columns": columns,
-        "table": table,
+        "rows": list_html.rows(spec, table),
         "next_url": next_url,
         "error": error,
         "saved_views": saved_views,
         "active_view": active_view,
-        "filter_fields": [f for f in spec.fields if f.filterable and f.type != FieldType.LONGTEXT],
+        "filter_fields": filter_fields,
         "entity_flags": list(spec.behaviour.flags().items()),
         "all_fields": [f for f in spec.fields],
         "current_params": urlencode(query.as_params(), doseq=True),
@@ -116,7 +118,12 @@ def entity_list(request, key):
         "can_change": permissions.can(request.user, spec.key, "change"),
         "can_delete": permissions.can(request.user, spec.key, "delete"),
         "can_export": permissions.can(request.user, spec.key, "export"),
-        "users": forms.user_options(),
+        "user_options": list_html.options(users),
+        "user_filter_options": {
+            f.key: list_html.options(users, (query.filters.get(f.key) or [""])[0])
+            for f in filter_fields
+            if f.type == FieldType.USER
+        },
         "filters": query.filters,
         "filter_titles": filter_titles,
     }
