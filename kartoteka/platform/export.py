@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from . import services
+from .fields import FieldType
 from .listing import ListQuery
-from .presenters import References, as_text
+from .presenters import References, text_formatter
 from .registry import EntitySpec
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -35,8 +35,11 @@ def formats_for(spec: EntitySpec) -> list[str]:
     return ["csv", "xlsx", *(["vcf"] if spec.key in VCARD_ENTITIES else [])]
 
 
+_FORMULA_FIRST = frozenset(FORMULA_START)
+
+
 def safe_cell(value: str) -> str:
-    if value and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
+    if value and value[0] in _FORMULA_FIRST and not PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
@@ -49,18 +52,42 @@ class _Echo:
 def rows_of(
     spec: EntitySpec, query: ListQuery, user, cell: Callable[[str], str] = safe_cell
 ) -> Iterator[list[str]]:
+    """The header and the rows of the list, as text. Rows are read as tuples of the written
+    columns (the custom JSON once per row), a page at a time; each column's formatter is
+    chosen once, in the language the export runs in; users and records a page points to are
+    named with one query per target and page."""
     columns = query.visible_columns
     yield ["id", *[str(c.label) for c in columns]]
     query.limit = EXPORT_PAGE
     query.cursor = ""
-    needed = sorted({"id", *("custom" if c.is_custom else c.attname for c in columns)})
+    stored = sorted({c.attname for c in columns if not c.is_custom})
+    if any(c.is_custom for c in columns):
+        stored.append("custom")
+    places = [(None, c.key) if c.is_custom else (stored.index(c.attname), "") for c in columns]
+    custom_at = stored.index("custom") if "custom" in stored else None
+    refs = References()
+    formatters = [text_formatter(c, refs) for c in columns]
+    references = [
+        (index, c)
+        for index, c in enumerate(columns)
+        if c.type in (FieldType.USER, FieldType.RELATION)
+    ]
     while True:
-        page = query.page(user, action="export", only=needed)
-        refs = References().want_values(columns, page.rows, services.get_value).resolve()
-        for obj in page.rows:
+        page = query.page(user, action="export", values=stored)
+        records = []
+        for row in page.rows:
+            custom = (row[custom_at] or {}) if custom_at is not None else {}
+            records.append([custom.get(key) if at is None else row[at] for at, key in places])
+        for known in refs.titles.values():  # a page names what it points to, as it did
+            known.clear()
+        for index, column in references:
+            for values in records:
+                refs.want(column, values[index])
+        refs.resolve()
+        for row, values in zip(page.rows, records, strict=True):
             yield [
-                str(obj.pk),
-                *[cell(as_text(c, services.get_value(obj, c), refs)) for c in columns],
+                str(row[-1]),
+                *[cell(text(value)) for text, value in zip(formatters, values, strict=True)],
             ]
         if not page.next_cursor:
             return

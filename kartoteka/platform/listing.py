@@ -275,12 +275,22 @@ class ListQuery:
             return True
         return self.entity.model._meta.get_field(spec.key).null
 
-    def page(self, user, action: str = "view", only: list[str] | None = None) -> Page:
+    def page(
+        self,
+        user,
+        action: str = "view",
+        only: list[str] | None = None,
+        values: list[str] | None = None,
+    ) -> Page:
         """One keyset page. `only` (attnames) loads just those columns and no joined
-        records, for readers such as the export that resolve references in bulk."""
+        records, for readers such as the export that resolve references in bulk. `values`
+        (attnames) reads no model instances at all: each row is a tuple of those columns
+        followed by the sort value and the id."""
         qs = self.filtered(user, action)
+        if only is not None or values is not None:
+            qs = qs.select_related(None)
         if only is not None:
-            qs = qs.select_related(None).only(*only)
+            qs = qs.only(*only)
         expr, descending, spec = self.ordering()
         qs = qs.annotate(_sort=expr)
         direction = "desc" if descending else "asc"
@@ -300,10 +310,18 @@ class ListQuery:
             except (DjangoValidationError, TypeError, ValueError):
                 # a cursor of another sort (its value does not fit this column) or a forged one
                 raise InputErrors({"cursor": [_("The page cursor is not valid.")]})
+        if values is not None:
+            qs = qs.values_list(*values, "_sort", "id")
         rows = list(qs[: self.limit + 1])
         has_more = len(rows) > self.limit
         rows = rows[: self.limit]
-        next_cursor = encode_cursor(rows[-1]._sort, rows[-1].pk) if has_more and rows else ""
+        next_cursor = ""
+        if has_more and rows:
+            last = rows[-1]
+            if values is not None:
+                next_cursor = encode_cursor(last[-2], last[-1])
+            else:
+                next_cursor = encode_cursor(last._sort, last.pk)
         return Page(rows=rows, next_cursor=next_cursor)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -143,6 +144,143 @@ def as_text(spec: FieldSpec, value: Any, refs: References | None = None) -> str:
         title = refs.title(spec, value) if refs else None
         return title if title is not None else f"#{value}"
     return str(value)
+
+
+def text_formatter(spec: FieldSpec, refs: References | None = None) -> Callable[[Any], str]:
+    """`as_text` for one column of many rows (an export): the same text for every value,
+    with the work that does not depend on the value — the language, labels of choices,
+    "Yes"/"No", the titles of the column's target — done once when the formatter is made.
+    Make it in the language (and time zone) the text is for; titles are read from `refs` as
+    they are when a value is formatted, so one `refs` can be refilled page by page."""
+    single = single_item_spec(spec)
+    one = _scalar_formatter(spec, refs)
+    item_one = _scalar_formatter(single, refs)
+
+    def item(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if value.__class__ is list:
+            return as_text(single, value, refs)
+        return item_one(value)
+
+    def text(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if value.__class__ is list:
+            return ", ".join([item(part) for part in value])
+        return one(value)
+
+    return text
+
+
+_FORMATTED_MAX = 20_000  # values a formatter remembers before it starts afresh
+
+
+def _scalar_formatter(spec: FieldSpec, refs: References | None) -> Callable[[Any], str]:
+    """A formatter of one non-empty, non-list value; anything of an unexpected type goes
+    to `as_text` itself."""
+    kind = spec.type
+
+    def fallback(value: Any) -> str:
+        return as_text(spec, value, refs)
+
+    if kind == FieldType.CHOICE:
+        return _choice_formatter(spec, fallback)
+    if kind == FieldType.BOOLEAN:
+        yes, no = _("Yes"), _("No")
+        return lambda value: yes if value else no
+    if kind == FieldType.MONEY:
+        return _money_formatter(fallback)
+    if kind == FieldType.NUMBER:
+        locale = _locale()
+        return lambda value: _decimal(value, locale)
+    if kind == FieldType.DATE:
+        language = get_language() or ""
+
+        def date(value: Any) -> str:
+            if value.__class__ is str:
+                return _short_date(value, language)
+            if value.__class__ is dt.date:
+                return _short_date(value.isoformat(), language)
+            return fallback(value)
+
+        return date
+    if kind == FieldType.DATETIME:
+        return _remembering(fallback, (str, dt.datetime))
+    if kind in (FieldType.USER, FieldType.RELATION):
+        if refs is None:
+            return fallback
+        titles = refs.titles.setdefault(_target_of(spec) or "", {})
+
+        def title(value: Any) -> str:
+            try:
+                found = titles.get(value)
+            except TypeError:  # unhashable: as_text says what it says
+                return fallback(value)
+            return found if found is not None else f"#{value}"
+
+        return title
+    return str
+
+
+def _choice_formatter(spec: FieldSpec, fallback) -> Callable[[Any], str]:
+    labels: dict[Any, str] = {}
+    try:
+        for choice_value, label in spec.choices:
+            labels.setdefault(choice_value, str(label))  # the first of equal values wins
+    except TypeError:
+        return fallback
+
+    def choice(value: Any) -> str:
+        try:
+            label = labels.get(value)
+        except TypeError:
+            return fallback(value)
+        return label if label is not None else str(value)
+
+    return choice
+
+
+def _money_formatter(fallback) -> Callable[[Any], str]:
+    """Babel's currency formatting remembered per (amount, currency) of the usual shape."""
+    known: dict[tuple, str] = {}
+
+    def money(value: Any) -> str:
+        if value.__class__ is not dict:
+            return fallback(value)
+        amount, currency = value.get("amount"), value.get("currency")
+        if (
+            len(value) != 2
+            or amount.__class__ not in (str, int, float)
+            or currency.__class__ is not str
+        ):
+            return format_money(value)
+        key = (amount.__class__, amount, currency)
+        text = known.get(key)
+        if text is None:
+            if len(known) >= _FORMATTED_MAX:
+                known.clear()
+            text = known[key] = format_money(value)
+        return text
+
+    return money
+
+
+def _remembering(format_one, types: tuple[type, ...]) -> Callable[[Any], str]:
+    """`format_one` remembered per value of these (hashable) types."""
+    known: dict[Any, str] = {}
+
+    def remembered(value: Any) -> str:
+        if value.__class__ not in types:
+            return format_one(value)
+        text = known.get(value)
+        if text is None:
+            if len(known) >= _FORMATTED_MAX:
+                known.clear()
+            text = known[value] = format_one(value)
+        return text
+
+    return remembered
 
 
 def as_html(spec: FieldSpec, value: Any, refs: References | None = None) -> SafeString | str:
