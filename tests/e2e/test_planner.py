@@ -41,6 +41,11 @@ def test_plan_complete_and_plan_the_next_step(page, anna, make):
     expect(panel).to_contain_text("No next step planned")
     snap(page, "planner-card-no-next-step")
 
+    # the form is not on the card until asked for
+    expect(panel.get_by_label("Task")).to_have_count(0)
+    panel.get_by_role("link", name="Add task").click()
+    expect(page.locator("#ns-title")).to_be_focused()
+
     # a mistake comes back in the panel (a 422 the page swaps in), and nothing is planned
     panel.get_by_label("Task").evaluate("input => input.removeAttribute('required')")
     panel.get_by_role("button", name="Plan task").click()
@@ -57,6 +62,8 @@ def test_plan_complete_and_plan_the_next_step(page, anna, make):
     expect(page.locator("#next-steps [data-task]")).to_have_count(1)
     expect(page.locator("#next-steps")).to_contain_text("Call Jan about the offer")
     expect(page.locator("#next-steps")).not_to_contain_text("No next step planned")
+    # the form closed; "Add task" has the focus for one more
+    expect(panel.get_by_role("link", name="Add task")).to_be_focused()
     snap(page, "planner-card-task-planned")
 
     page.locator("#next-steps [data-done]").first.click()
@@ -98,3 +105,62 @@ def test_plan_complete_and_plan_the_next_step(page, anna, make):
     expect(page.locator(".kt-calendar td.kt-today")).to_contain_text("Send the contract")
     snap(page, "planner-calendar-month")
     assert page.console_errors == []
+
+
+def test_add_task_brings_the_form_into_the_panel_from_the_keyboard(page, anna, make, browser):
+    from django.contrib.auth import get_user_model
+
+    from kartoteka.accounts.models import Role
+
+    get_user_model().objects.create_user(
+        username="boris", first_name="Boris", last_name="Lis", role=Role.objects.get(key="manager")
+    )
+    contact = make("contact", anna, first_name="Jan", last_name="Nowak", owner=anna)
+    log_in(page, "anna", "correct horse battery")
+    page.goto(f"{page.base_url}/e/contact/{contact.pk}/")
+    panel = page.locator("#next-steps")
+    add = panel.get_by_role("link", name="Add task")
+    expect(add).to_be_visible()
+    # the first paint carries no form and no list of people to give the task to
+    expect(page.locator("#next-step-form")).to_have_count(0)
+    expect(page.locator("select[name=assignee]")).to_have_count(0)
+    snap(page, "planner-card-add-task-closed")
+
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#ns-title")).to_be_focused()
+    expect(add).to_have_count(0)
+    expect(panel.get_by_label("Assignee")).to_have_value(str(anna.pk))
+    expect(panel.get_by_label("Assignee")).to_contain_text("Boris Lis")
+    snap(page, "planner-card-add-task-open")
+
+    page.keyboard.type("Send the price list")
+    panel.get_by_label("Type").select_option("email")
+    panel.get_by_label("Assignee").select_option(label="Boris Lis")
+    panel.get_by_role("button", name="Plan task").click()
+    task = panel.locator("[data-task]")
+    expect(task).to_have_count(1)
+    expect(task).to_contain_text("Send the price list")
+    expect(task).to_contain_text("Boris Lis")
+    expect(page.locator("#next-step-form")).to_have_count(0)
+    expect(panel.get_by_role("link", name="Add task")).to_be_focused()
+    assert page.console_errors == []
+
+    # without JavaScript the same link opens the task page, which saves back to the card
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    try:
+        plain = context.new_page()
+        plain.base_url = page.base_url
+        log_in(plain, "anna", "correct horse battery")
+        plain.goto(f"{page.base_url}/e/contact/{contact.pk}/")
+        plain.locator("#next-steps").get_by_role("link", name="Add task").click()
+        expect(plain.locator("h1")).to_have_text("New task")
+        expect(plain.locator("[data-record]")).to_contain_text("Jan Nowak")
+        snap(plain, "planner-new-task-page-no-js")
+        plain.get_by_label("Task").fill("Visit the office")
+        plain.get_by_role("button", name="Save").click()
+        expect(plain).to_have_url(f"{page.base_url}/e/contact/{contact.pk}/")
+        expect(plain.locator("#next-steps [data-task]")).to_have_count(2)
+        expect(plain.locator("#next-steps")).to_contain_text("Visit the office")
+    finally:
+        context.close()

@@ -32,6 +32,25 @@ def test_outsider_cannot_see_or_complete_a_task_on_a_record_he_cannot_see(
     assert Task.objects.get(pk=annas_task.pk).done_at is None
 
 
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_the_form_to_plan_on_a_record_is_shown_to_whom_the_card_is(
+    client, outsider, reader, manager, annas_task, htmx
+):
+    """Like the card: a 404 for a record one cannot see; a 403 for one who sees it but may
+    not plan on it (a reader, whose card shows no "Add task")."""
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    query = {"entity": "contact", "object_id": annas_task.object_id}
+    client.force_login(outsider)
+    assert client.get(f"/e/contact/{annas_task.object_id}/").status_code == 404
+    assert client.get("/planner/tasks/new/", query, **headers).status_code == 404
+    client.force_login(reader)
+    card = client.get(f"/e/contact/{annas_task.object_id}/").content.decode()
+    assert "Call Jan" in card and "data-add-task" not in card
+    assert client.get("/planner/tasks/new/", query, **headers).status_code == 403
+    client.force_login(manager)
+    assert client.get("/planner/tasks/new/", query, **headers).status_code == 200
+
+
 def test_outsider_gets_404_from_the_api(api_as, outsider, annas_task):
     api = api_as(outsider)
     assert error_of(api.get(f"/tasks/{annas_task.pk}"))["code"] == "not_found"

@@ -67,12 +67,89 @@ def test_a_contact_needs_no_next_step_so_is_not_flagged(signed_in, jan):
     assert 'id="next-steps"' in page and "No next step planned" not in page
 
 
+def test_the_card_offers_add_task_instead_of_the_form_and_its_list_of_people(
+    signed_in, jan, colleague
+):
+    page = signed_in.get(f"/e/contact/{jan.pk}/").content.decode()
+    panel = page.split('id="next-steps"')[1].split("</section>")[0]
+    # the form (and its assignee list of every active person) is no longer on the first paint
+    assert 'id="next-step-form"' not in panel and 'name="assignee"' not in page
+    assert "Boris" not in page  # the colleague is an assignee choice, not on this card
+    card = f"%2Fe%2Fcontact%2F{jan.pk}%2F"
+    url = f"/planner/tasks/new/?entity=contact&amp;object_id={jan.pk}&amp;next={card}"
+    # a real link (a page without JavaScript) that htmx turns into the form in the panel
+    assert f'<a class="btn btn-outline-primary btn-sm" href="{url}" hx-get="{url}"' in panel
+    assert "Add task" in panel and " autofocus" not in panel
+
+
+def test_add_task_fetches_the_form_into_the_panel(signed_in, manager, jan, colleague):
+    response = signed_in.get(
+        "/planner/tasks/new/", {"entity": "contact", "object_id": jan.pk}, **HTMX
+    )
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    # the form alone, in place of the button, with the title focused
+    assert html.lstrip().startswith('<form class="card-body border-top"')
+    assert 'id="ns-title"' in html and " autofocus" in html
+    assert 'name="entity" value="contact"' in html and f'name="object_id" value="{jan.pk}"' in html
+    assert f'name="next" value="/e/contact/{jan.pk}/"' in html
+    assert f'<option value="{manager.pk}" selected>' in html and "Boris" in html
+    assert 'hx-target="#next-steps"' in html and 'name="source" value="panel"' in html
+
+
+def test_without_javascript_add_task_opens_the_task_page_and_saves_back_to_the_card(
+    signed_in, manager, jan
+):
+    card = f"/e/contact/{jan.pk}/"
+    response = signed_in.get(
+        "/planner/tasks/new/", {"entity": "contact", "object_id": jan.pk, "next": card}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<h1" in html and "New task" in html
+    assert f'<a href="{card}">Jan Nowak</a>' in html
+    assert 'name="entity" value="contact"' in html and f'name="next" value="{card}"' in html
+    assert f'<option value="{manager.pk}" selected>' in html and 'id="tf-notes"' in html
+    response = signed_in.post(
+        "/planner/tasks/new/", panel_post(jan, source="", notes="Bring the price list", next=card)
+    )
+    assert response.status_code == 302 and response["Location"] == card
+    assert Task.objects.get().notes == "Bring the price list"
+    assert "Send the offer" in signed_in.get(card).content.decode()
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"entity": "contact", "object_id": "999999"},
+        {"entity": "nothing", "object_id": "1"},
+        {"entity": "contact", "object_id": "1; drop table"},
+        {"entity": "contact"},
+    ],
+    ids=["missing", "unknown-entity", "hostile-id", "no-id"],
+)
+def test_the_form_of_a_record_that_is_not_there_is_a_404(signed_in, query, htmx):
+    response = signed_in.get("/planner/tasks/new/", query, **(HTMX if htmx else {}))
+    assert response.status_code == 404
+
+
+def test_the_form_alone_needs_a_record(signed_in):
+    assert signed_in.get("/planner/tasks/new/", **HTMX).status_code == 404
+
+
 def test_adding_a_task_in_the_panel_answers_with_the_panel(signed_in, manager, jan):
     response = signed_in.post("/planner/tasks/new/", panel_post(jan), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith("<link") and 'id="next-steps"' in html
     assert "Send the offer" in html and "No next step planned" not in html
+    # the form closes; "Add task" takes the focus for the next one, and links lead to the card
+    assert 'id="next-step-form"' not in html and 'name="assignee"' not in html
+    assert "data-add-task autofocus" in html
+    assert (
+        f'name="next" value="/e/contact/{jan.pk}/"' in html and '/planner/tasks/new/"' not in html
+    )
+    assert f"edit/?next=/e/contact/{jan.pk}/" in html
     task = Task.objects.get()
     assert (task.assignee, task.kind, task.priority) == (manager, "email", "high")
     assert task.all_day
@@ -84,7 +161,8 @@ def test_completing_in_the_panel_asks_for_the_next_step(signed_in, olga, task_fo
     response = signed_in.post(f"/planner/tasks/{task.pk}/complete/", {"source": "panel"}, **HTMX)
     html = response.content.decode()
     assert "What is the next step?" in html and "data-no-next-step" in html
-    assert 'id="ns-title"' in html and " autofocus" in html
+    # the panel asks for the next step with its form open, ready to type
+    assert 'id="ns-title"' in html and " autofocus" in html and "data-add-task" not in html
     assert Task.objects.get().done_at is not None
     assert Activity.objects.filter(kind=Activity.Kind.TASK_DONE, object_id=olga.pk).count() == 1
 
@@ -98,6 +176,9 @@ def test_an_invalid_panel_form_comes_back_with_its_errors_and_nothing_is_written
     # activity form relies on)
     assert response.status_code == 422
     assert "Enter a title." in html and "valid date" in html
+    # the form stays open in the panel with what was typed
+    assert 'id="next-step-form"' in html and 'value="2030-02-31"' in html
+    assert '<option value="email" selected>' in html and "data-add-task" not in html
     assert not Task.objects.exists()
 
 
@@ -299,7 +380,12 @@ def test_nobody_marks_another_persons_notification(signed_in, colleague):
 
 
 def test_pages_need_a_log_in(client):
-    for url in ("/planner/", "/planner/calendar/", "/planner/notifications/"):
+    for url in (
+        "/planner/",
+        "/planner/calendar/",
+        "/planner/notifications/",
+        "/planner/tasks/new/",
+    ):
         assert client.get(url).status_code == 302
     assert client.post("/planner/tasks/new/", {"title": "x"}).status_code == 302
     assert not Task.objects.exists()

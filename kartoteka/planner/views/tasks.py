@@ -1,5 +1,9 @@
 """Task endpoints: create, edit, complete, reopen, delete.
 
+`GET tasks/new/?entity=…&object_id=…` is the form to plan a task on a record: the card's
+Next steps panel fetches it with htmx (the form alone), a browser without JavaScript opens
+it as a page. Both are shown only to those who see the record and may plan on it.
+
 Each works as a plain form POST (redirect afterwards, a full page with errors) and with htmx,
 where the POSTed `source` says which fragment to send back: "panel" (the card's Next steps
 panel) or "row" (one task on My day). Invalid input answers 422 either way: the base page
@@ -11,12 +15,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from kartoteka.platform import permissions
 from kartoteka.platform.registry import registry
@@ -25,7 +30,7 @@ from .. import access, forms, services
 from ..access import task_or_404
 from ..models import Task
 from ..queries import attach_records
-from .panel import render_panel
+from .panel import render_form, render_panel
 
 
 def _htmx(request) -> bool:
@@ -76,8 +81,11 @@ def _denied():
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")  # one address, two answers: the form alone or the page
 def task_create(request):
+    if request.method == "GET":
+        return _new_task_form(request)
     data = forms.from_post(request.POST, with_record=True)
     source = request.POST.get("source", "")
     try:
@@ -98,14 +106,45 @@ def task_create(request):
                 return response
         return _form_page(request, None, data, exc.errors, status=422)
     if _htmx(request) and source == "panel":
-        response = _panel_response(request, task.entity, task.object_id)
+        # the form closes; "Add task" takes the focus, ready for one more
+        response = _panel_response(request, task.entity, task.object_id, focus_add=True)
         if response is not None:
             return response
     messages.success(request, _("Task “%(title)s” planned.") % {"title": task.title})
     return redirect(_next(request, _home_of(request.user, task)))
 
 
-def _form_page(request, task, values, errors, status=200, conflict=None):
+def _new_task_form(request):
+    """The form to plan a task on the record named in the query: with htmx the panel's form
+    alone, else the task page (a personal task when no record is named)."""
+    entity, object_id = request.GET.get("entity", ""), request.GET.get("object_id", "")
+    spec = obj = None
+    if entity or object_id or _htmx(request):
+        spec, obj = _visible_record(request.user, entity, object_id)
+        if obj is None:
+            raise Http404(_("No such record, or you may not see it."))
+        if not permissions.may_log_activity(request.user, spec.key):
+            raise _denied()
+    if _htmx(request):
+        return HttpResponse(render_form(request, spec, obj))
+    record = {"entity": "", "object_id": ""}
+    if obj is not None:
+        record = {
+            "entity": spec.key,
+            "object_id": obj.pk,
+            "record_label": spec.label,
+            "record_title": spec.title(obj),
+            "record_url": spec.card_url(obj.pk),
+        }
+    return _form_page(request, None, forms.initial(request.user), {}, record=record)
+
+
+def _form_page(request, task, values, errors, status=200, conflict=None, record=None):
+    if record is None:
+        record = {
+            "entity": request.POST.get("entity", "") if task is None else task.entity,
+            "object_id": request.POST.get("object_id", "") if task is None else task.object_id,
+        }
     return render(
         request,
         "planner/task_form.html",
@@ -116,8 +155,7 @@ def _form_page(request, task, values, errors, status=200, conflict=None):
             "conflict": conflict,
             "users": forms.user_options(),
             "version": values.get("version") or (task.version if task else ""),
-            "entity": request.POST.get("entity", "") if task is None else task.entity,
-            "object_id": request.POST.get("object_id", "") if task is None else task.object_id,
+            **record,
             "next": _next(request, ""),
             **forms.choices(),
         },
