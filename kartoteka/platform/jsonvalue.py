@@ -36,6 +36,10 @@ class CustomValue(Expression):
         self.key, self.numeric, self.part = key, numeric, part
         self.source = F(column) if isinstance(column, str) else column
 
+    @property
+    def convert_value(self):
+        return _number_or_as_stored if self.numeric else self._convert_value_noop
+
     def get_source_expressions(self):
         return [self.source]
 
@@ -63,6 +67,19 @@ class CustomValue(Expression):
 
     def as_sql(self, compiler, connection):
         raise NotSupportedError("custom-field expressions need SQLite or PostgreSQL")
+
+
+def _number_or_as_stored(value, expression, connection):
+    """A numeric custom value as a float. SQLite hands back whatever the JSON holds, and a
+    number stored as text (by hand, or by an old import: "12,5") is passed on as it is
+    rather than failing the list or export sorted by it; PostgreSQL's cast already reads such
+    a value as null."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def custom_value(field_type: str, key: str) -> CustomValue:

@@ -319,7 +319,12 @@ def as_html(spec: FieldSpec, value: Any, refs: References | None = None) -> Safe
 
 @lru_cache(maxsize=20_000)
 def _decimal(value, locale: str) -> str:
-    return format_decimal(value, locale=locale)
+    """A number as the language writes it; a stored value that is no number (text written
+    by hand or by an old import, "12,5") is shown as it is, not a failed page."""
+    try:
+        return format_decimal(value, locale=locale)
+    except (ArithmeticError, TypeError, ValueError):
+        return str(value)
 
 
 @lru_cache(maxsize=20_000)
