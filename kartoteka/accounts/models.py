@@ -159,12 +159,12 @@ class ApiToken(models.Model):
     def authenticate(cls, raw: str):
         if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 100:
             return None
-        token = (
-            cls.objects.select_related("user", "user__role")
-            .filter(key_hash=hash_token(raw))
-            .first()
-        )
-        if token is None or not token.user.is_active:
+        # .get(), not .first(): the hash is unique, so no ORDER BY to compile per request.
+        try:
+            token = cls.objects.select_related("user", "user__role").get(key_hash=hash_token(raw))
+        except cls.DoesNotExist:
+            return None
+        if not token.user.is_active:
             return None
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -49,13 +49,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kartoteka.web.middleware.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, authentication and message middleware, passed through by API
+    # calls that bring a token and no cookies (kartoteka/accounts/middleware.py).
+    "kartoteka.accounts.middleware.BrowserSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kartoteka.accounts.middleware.BrowserCsrfViewMiddleware",
+    "kartoteka.accounts.middleware.BrowserAuthenticationMiddleware",
     "kartoteka.accounts.middleware.UserLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "kartoteka.accounts.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

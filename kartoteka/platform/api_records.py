@@ -47,11 +47,15 @@ def entity_or_404(key: str) -> EntitySpec:
     return spec
 
 
-def visible_or_404(user, spec: EntitySpec, pk: int, action: str = "view"):
-    """The record if the user may see it; 404 otherwise, so nothing reveals it exists."""
-    obj = permissions.restrict(spec.queryset(), user, spec.key, "view").filter(pk=pk).first()
-    if obj is None:
-        raise Http404
+def visible_or_404(user, spec: EntitySpec, pk: int, action: str = "view", *, related=True):
+    """The record if the user may see it; 404 otherwise, so nothing reveals it exists.
+    `related=False` loads the record's own row only (enough for `serialize`)."""
+    qs = spec.queryset() if related else spec.queryset().select_related(None)
+    # .get(), not .first(): one row by primary key needs no ORDER BY to compile.
+    try:
+        obj = permissions.restrict(qs, user, spec.key, "view").get(pk=pk)
+    except qs.model.DoesNotExist:
+        raise Http404 from None
     if action != "view" and not permissions.may_act_on(user, spec.key, action, obj):
         raise permissions.PermissionDenied(action)
     return obj
@@ -247,7 +251,7 @@ def create_record(request, key: str, payload: dict[str, Any] = Body(...)):
 )
 def read_record(request, key: str, pk: int):
     spec = entity_or_404(key)
-    return serialize(spec, visible_or_404(request.user, spec, pk))
+    return serialize(spec, visible_or_404(request.user, spec, pk, related=False))
 
 
 @router.patch(

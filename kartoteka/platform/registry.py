@@ -9,12 +9,13 @@ process — web or worker — sees a new field on its next request.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -105,12 +106,19 @@ OWNER_FIELD = FieldSpec(
 )
 
 
+# How stale (seconds) a request may find the schema when another process changed it.
+SCHEMA_CHECK_INTERVAL = 1.0
+
+
 class Registry:
     def __init__(self) -> None:
         self._builtin: dict[str, EntitySpec] = {}
         self._built: dict[str, EntitySpec] = {}
         self._relation_types: list = []
         self._version: int | None = None
+        # When the version was last read, committed, outside any transaction (monotonic
+        # seconds); 0 forces the next check. See `refresh(max_age=...)`.
+        self._checked_at = 0.0
         self._lock = threading.RLock()
         self._load_hooks: list[Callable[[], None]] = []
 
@@ -132,14 +140,32 @@ class Registry:
     def current_version(self) -> int:
         from .models import SchemaVersion
 
-        row = SchemaVersion.objects.filter(pk=1).values_list("number", flat=True).first()
-        return row or 0
+        # .get() rather than .first(): one row by primary key needs no ORDER BY to compile.
+        try:
+            return SchemaVersion.objects.values_list("number", flat=True).get(pk=1) or 0
+        except SchemaVersion.DoesNotExist:
+            return 0
 
-    def refresh(self) -> None:
-        """Rebuild the custom parts if another process changed the schema."""
+    def refresh(self, max_age: float = 0.0) -> None:
+        """Rebuild the custom parts if another process changed the schema.
+
+        With `max_age` (seconds) the database is not asked again if it was asked less than
+        that long ago: requests call `refresh(max_age=SCHEMA_CHECK_INTERVAL)`, so another
+        process's schema change reaches this one within that interval instead of costing a
+        query on every request. Only a reading made outside any transaction counts, since
+        it alone is known to be committed; this process's own changes (`bump`) are loaded
+        at once and checked again on the next request, in case their transaction rolled
+        back."""
+        if max_age and self._version is not None:
+            if time.monotonic() - self._checked_at < max_age:
+                return
+        outside_transaction = not transaction.get_connection().in_atomic_block
+        checked_at = time.monotonic()
         version = self.current_version()
         if version != self._version:
             self._load(version)
+        if outside_transaction:
+            self._checked_at = checked_at
 
     def bump(self) -> None:
         """Record a schema change (call inside the transaction that made it)."""
@@ -149,6 +175,7 @@ class Registry:
         if not updated:
             SchemaVersion.objects.create(pk=1, number=2)
         self._load(self.current_version())
+        self._checked_at = 0.0
 
     def _ensure(self) -> None:
         if self._version is None:
