@@ -22,6 +22,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# Each thread keeps its SQLite connection between requests, as PostgreSQL's are kept: opening
+# one (Django registers its SQL functions, runs the PRAGMAs; closing the last one checkpoints
+# the WAL) cost ~3 ms of CPU, half of a single-record API call (finding 8 of
+# docs/performance.md).
+SQLITE_KEEP = {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+
+
 def database_from_url(url: str, data_dir: Path) -> dict:
     """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry."""
     if not url:
@@ -35,6 +42,7 @@ def database_from_url(url: str, data_dir: Path) -> dict:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            **SQLITE_KEEP,
         }
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -44,6 +52,7 @@ def database_from_url(url: str, data_dir: Path) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path or str(data_dir / "kartoteka.sqlite3"),
             "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+            **SQLITE_KEEP,
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
