@@ -6,6 +6,8 @@ from django.urls import include, path
 from kartoteka.platform.api import api
 
 urlpatterns = [
+    # first: an API call is matched without trying every page pattern before it
+    path("api/v1/", api.urls),
     path("", include("kartoteka.web.urls")),
     path("accounts/", include("kartoteka.accounts.urls")),
     path("settings/", include("kartoteka.customization.urls")),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("portal/", include("kartoteka.service.portal.urls")),
     path("data/", include("kartoteka.dataio.urls")),
     path("", include("kartoteka.platform.urls")),
-    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
