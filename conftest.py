@@ -27,6 +27,15 @@ def teams(db):
 
 
 @pytest.fixture
+def migrated_defaults(transactional_db):
+    """For tests in transactions (`django_db(transaction=True)`): the roles, pipeline and
+    service defaults the migrations made, which an earlier transactional test's flush removed."""
+    from tests.defaults import restore_migrated_defaults
+
+    restore_migrated_defaults()
+
+
+@pytest.fixture
 def admin_user(django_user_model, teams):
     return _user(django_user_model, "boss", "administrator")
 

@@ -3,11 +3,12 @@
 Locally a missing Chromium skips these tests; in CI (CI=true) it fails them, as it must.
 """
 
-import importlib
 import os
 from pathlib import Path
 
 import pytest
+
+from tests.defaults import restore_migrated_defaults
 
 CHROMIUM = os.environ.get("KARTOTEKA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,19 +86,4 @@ def built_in_roles(request):
     the built-in roles come back here."""
     if "django_db_setup" not in request.fixturenames and "db" not in request.fixturenames:
         request.getfixturevalue("transactional_db")
-    from kartoteka.accounts.models import Role
-    from kartoteka.accounts.roles import DEFAULT_ROLES
-
-    for key, spec in DEFAULT_ROLES.items():
-        Role.objects.get_or_create(
-            key=key,
-            defaults={"name": spec["name"], "is_admin": spec["is_admin"], "grants": spec["grants"]},
-        )
-    # the first pipeline, its stages, reasons and the base currency, as migrated
-    from django.apps import apps
-
-    from kartoteka.platform.registry import registry
-
-    importlib.import_module("kartoteka.sales.migrations.0002_defaults").create(apps, None)
-    importlib.import_module("kartoteka.service.migrations.0002_defaults").create(apps, None)
-    registry.bump()
+    restore_migrated_defaults()

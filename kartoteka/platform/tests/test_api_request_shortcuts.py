@@ -39,19 +39,6 @@ def a_second_passes(registry) -> None:
 
 
 @pytest.fixture
-def roles(transactional_db):
-    """The migrated roles, again: a transactional test's flush removed them."""
-    from kartoteka.accounts.models import Role
-    from kartoteka.accounts.roles import DEFAULT_ROLES
-
-    for key, spec in DEFAULT_ROLES.items():
-        Role.objects.get_or_create(
-            key=key,
-            defaults={"name": spec["name"], "is_admin": spec["is_admin"], "grants": spec["grants"]},
-        )
-
-
-@pytest.fixture
 def contact(make, manager):
     return make("contact", first_name="Anna", last_name="Berg", owner=manager)
 
@@ -66,7 +53,7 @@ def manager_token(manager):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_field_added_elsewhere_reaches_api_reads_within_the_interval(
-    roles, contact, admin_user, registry
+    migrated_defaults, contact, admin_user, registry
 ):
     _token, raw = ApiToken.issue(admin_user, "script")
     assert "loyalty" not in token_get(raw, record_path(contact.pk)).json()
@@ -81,7 +68,7 @@ def test_a_field_added_elsewhere_reaches_api_reads_within_the_interval(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_field_added_elsewhere_is_accepted_by_the_next_write_at_once(
-    roles, contact, admin_user, registry
+    migrated_defaults, contact, admin_user, registry
 ):
     _token, raw = ApiToken.issue(admin_user, "script")
     token_get(raw, record_path(contact.pk))  # this process has just checked the version
@@ -99,7 +86,9 @@ def test_a_field_added_elsewhere_is_accepted_by_the_next_write_at_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_schema_change_rolled_back_is_not_served(roles, contact, admin_user, registry):
+def test_a_schema_change_rolled_back_is_not_served(
+    migrated_defaults, contact, admin_user, registry
+):
     _token, raw = ApiToken.issue(admin_user, "script")
     token_get(raw, record_path(contact.pk))
     with pytest.raises(RuntimeError), transaction.atomic():

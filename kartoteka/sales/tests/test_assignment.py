@@ -141,7 +141,7 @@ def test_the_turn_is_kept_in_the_database(three_rules, manager, colleague):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_leads_arriving_at_once_get_different_turns(manager, colleague):
+def test_two_leads_arriving_at_once_get_different_turns(migrated_defaults, manager, colleague):
     """Each web process creates its lead in its own transaction; the turn is advanced in
     the database, so two at once never both go to the same person."""
     from django.db import connection, transaction
