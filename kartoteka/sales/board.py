@@ -120,13 +120,15 @@ def headers(
     qs: QuerySet, stage_ids: list[int], since: dt.datetime | None
 ) -> dict[int, tuple[int, Decimal]]:
     """Count and total of each column: one aggregate per stage, each a range of the
-    (stage, stage_changed_at, amount_base) index, however many deals the pipeline has."""
+    (stage, stage_changed_at, amount_base) index, however many deals the pipeline has.
+    COUNT(*), not COUNT(id): the id is not in that index, and on PostgreSQL counting it sent
+    each column to the table rows (120 ms instead of 10 ms for 24,000 deals)."""
     found = {}
     for stage_id in stage_ids:
         rows = (
             in_column(qs, [stage_id], since)
             .order_by()
-            .aggregate(n=Count("id"), total=Sum("amount_base"))
+            .aggregate(n=Count("*"), total=Sum("amount_base"))
         )
         found[stage_id] = (rows["n"], rows["total"] or Decimal(0))
     return found

@@ -362,3 +362,17 @@ def test_the_board_and_lists_filter_by_the_owners_team(client, head, manager, ou
     # only user fields stored as columns have a team
     refused = client.get("/api/v1/entities/deal/records", {"f.name.team": "1"})
     assert refused.status_code == 422
+
+
+def test_column_counts_can_be_answered_from_the_covering_index(client, head, manager, make):
+    """The count and total of a column read only (stage, stage_changed_at, amount_base): on
+    PostgreSQL COUNT(id) needed the table rows (the id is not in that index) — 120 ms instead
+    of 10 ms a column at 500,000 deals (EXPLAIN ANALYZE on the bench database; a test table
+    is too small for the planner to show it)."""
+    for i in range(3):
+        make("deal", manager, name=f"Deal {i}", amount=str(i))
+    client.force_login(head)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/sales/board/")
+    counts = [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"]]
+    assert counts and all("COUNT(*)" in sql for sql in counts), counts
