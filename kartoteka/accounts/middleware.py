@@ -99,9 +99,11 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Reads may see another process's schema change up to SCHEMA_CHECK_INTERVAL late;
-        # writes always check, so input is validated against the current fields.
-        if request.method in SAFE_METHODS:
+        # A script's API reads may see another process's schema change up to
+        # SCHEMA_CHECK_INTERVAL late; pages always check (an administrator who has just added
+        # a field must find it on the next page, whichever process serves it), and so do
+        # writes, so input is validated against the current fields.
+        if request.method in SAFE_METHODS and is_token_api_call(request):
             registry.refresh(max_age=SCHEMA_CHECK_INTERVAL)
         else:
             registry.refresh()

@@ -245,3 +245,15 @@ def test_a_session_write_with_the_csrf_token_is_accepted(manager):
     )
 
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_see_a_field_added_elsewhere_at_once(migrated_defaults, contact, admin_user):
+    """Only a script's token reads may be a second late: a browser (session) request checks
+    the schema version every time, so an administrator finds the new field on the next page."""
+    browser = Client()
+    browser.force_login(admin_user)
+    assert "loyalty" not in browser.get(record_path(contact.pk)).json()
+    field_added_by_another_process("loyalty")
+
+    assert "loyalty" in browser.get(record_path(contact.pk)).json()
