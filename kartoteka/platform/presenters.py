@@ -190,7 +190,7 @@ def _scalar_formatter(spec: FieldSpec, refs: References | None) -> Callable[[Any
         yes, no = _("Yes"), _("No")
         return lambda value: yes if value else no
     if kind == FieldType.MONEY:
-        return _money_formatter(fallback)
+        return _remembering(fallback, _money_key)  # Babel's currency text, once per value
     if kind == FieldType.NUMBER:
         locale = _locale()
         return lambda value: _decimal(value, locale)
@@ -206,7 +206,7 @@ def _scalar_formatter(spec: FieldSpec, refs: References | None) -> Callable[[Any
 
         return date
     if kind == FieldType.DATETIME:
-        return _remembering(fallback, (str, dt.datetime))
+        return _remembering(fallback, _plain_key((str, dt.datetime)))
     if kind in (FieldType.USER, FieldType.RELATION):
         if refs is None:
             return fallback
@@ -241,43 +241,34 @@ def _choice_formatter(spec: FieldSpec, fallback) -> Callable[[Any], str]:
     return choice
 
 
-def _money_formatter(fallback) -> Callable[[Any], str]:
-    """Babel's currency formatting remembered per (amount, currency) of the usual shape."""
-    known: dict[tuple, str] = {}
+def _money_key(value: Any) -> tuple | None:
+    """What Babel's currency text depends on, for a money value of the usual shape."""
+    if value.__class__ is not dict or len(value) != 2:
+        return None
+    amount, currency = value.get("amount"), value.get("currency")
+    if amount.__class__ not in (str, int, float) or currency.__class__ is not str:
+        return None
+    return (amount.__class__, amount, currency)
 
-    def money(value: Any) -> str:
-        if value.__class__ is not dict:
-            return fallback(value)
-        amount, currency = value.get("amount"), value.get("currency")
-        if (
-            len(value) != 2
-            or amount.__class__ not in (str, int, float)
-            or currency.__class__ is not str
-        ):
-            return format_money(value)
-        key = (amount.__class__, amount, currency)
+
+def _plain_key(types: tuple[type, ...]) -> Callable[[Any], Any]:
+    return lambda value: value if value.__class__ in types else None
+
+
+def _remembering(format_one, key_of: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """`format_one` remembered per `key_of(value)`; values without a key (None) are
+    formatted each time."""
+    known: dict[Any, str] = {}
+
+    def remembered(value: Any) -> str:
+        key = key_of(value)
+        if key is None:
+            return format_one(value)
         text = known.get(key)
         if text is None:
             if len(known) >= _FORMATTED_MAX:
                 known.clear()
-            text = known[key] = format_money(value)
-        return text
-
-    return money
-
-
-def _remembering(format_one, types: tuple[type, ...]) -> Callable[[Any], str]:
-    """`format_one` remembered per value of these (hashable) types."""
-    known: dict[Any, str] = {}
-
-    def remembered(value: Any) -> str:
-        if value.__class__ not in types:
-            return format_one(value)
-        text = known.get(value)
-        if text is None:
-            if len(known) >= _FORMATTED_MAX:
-                known.clear()
-            text = known[value] = format_one(value)
+            text = known[key] = format_one(value)
         return text
 
     return remembered
