@@ -1,15 +1,18 @@
 """The agent's queues: named selections of open tickets (unassigned, mine, my team's, waiting,
-breaching soon, breached), counted in one query and listed with the nearest deadline first."""
+breaching soon, breached), counted in one query and listed with the nearest deadline first.
+A page walks the index `ticket_queue` (see `models.queue_order`); the counts read
+`ticket_status_created`."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.platform import permissions
 
 from .behaviour import breaching_soon_q
-from .models import Ticket
+from .models import Ticket, queue_order
 
 PAGE_SIZE = 50
 WAITING = (Ticket.Status.WAITING_CUSTOMER, Ticket.Status.WAITING_THIRD_PARTY)
@@ -37,7 +40,9 @@ def queue_q(user, key: str) -> Q:
     if key == "team":
         if not user.team_id:
             return Q(pk__in=[])
-        return Q(team=user.team_id) | Q(owner__team=user.team_id)
+        # the owners by a subquery, not a join: the counts then read one index only
+        members = get_user_model().objects.filter(team=user.team_id).values("pk")
+        return Q(team=user.team_id) | Q(owner__in=members)
     if key == "breaching":
         return breaching_soon_q()
     if key == "breached":
@@ -68,7 +73,7 @@ def page(user, key: str, raw_page: str) -> tuple[list[Ticket], bool]:
         _open_visible(user)
         .filter(queue_q(user, key))
         .select_related("owner", "contact", "company", "category")
-        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-id")
+        .order_by(*queue_order())
     )
     start = (number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
