@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import prefetch_related_objects
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,20 +228,22 @@ def bulk_remove(entity: EntitySpec, actor, ids: Iterable[int], *, summary: str =
         if not objs:
             continue
         pks = [obj.pk for obj in objs]
-        titles = {obj.pk: entity.title(obj) for obj in objs}
+        actor_id = actor.pk if actor is not None else None
+        now = timezone.now()
+        entries = []
+        for obj in objs:
+            title = entity.title(obj)
+            entries.append(
+                (entity.key, obj.pk, Activity.Kind.DELETED, actor_id, now,
+                 (f"{title} · {summary}" if summary else title)[:255], "", {})
+            )  # fmt: skip
         with transaction.atomic():
-            entity.model._default_manager.filter(pk__in=pks).delete()
+            # the instances already read: `QuerySet.delete` would read them all again
+            collector = Collector(using=router.db_for_write(entity.model))
+            collector.collect(objs)
+            collector.delete()
             forget_records(entity, pks)
-            Activity.objects.bulk_create(
-                Activity(
-                    entity=entity.key,
-                    object_id=pk,
-                    kind=Activity.Kind.DELETED,
-                    actor=actor,
-                    summary=(f"{titles[pk]} · {summary}" if summary else titles[pk])[:255],
-                )
-                for pk in pks
-            )
+            fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, entries)
             events.emit("records.bulk_deleted", entity=entity.key, ids=pks)
         removed += len(pks)
     return removed

@@ -8,8 +8,11 @@ foreign keys) are passed as they are, and the rows go to sqlite3's `executemany`
 New primary keys: the first row is inserted alone (its `lastrowid` is the first key), the rest
 in one `executemany`. The transaction holds SQLite's write lock from the first insert on, so
 nobody else can take keys in between; the keys are therefore consecutive, and this is checked
-(the largest key must be first + n − 1) rather than assumed. Other databases keep
-`bulk_create` (PostgreSQL returns the keys of a multi-row insert itself).
+(the largest key must be first + n − 1) rather than assumed.
+
+On PostgreSQL the rows go through `COPY … FROM STDIN` (psycopg adapts each value); new keys
+are taken from the table's sequence first, one `nextval` each, so they are the database's
+own and nobody else can be given them. Other databases keep `bulk_create`.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert `objs` (new instances of `model`) and set their primary keys."""
     if not objs:
         return
+    if connection.vendor == "postgresql":
+        _copy_objects(model, objs)
+        return
     if connection.vendor != "sqlite":
         model._default_manager.bulk_create(objs, batch_size=1000)
         return
@@ -124,6 +130,9 @@ def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
     rows = list(rows)
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        _copy(model, names, rows)
+        return
     if connection.vendor != "sqlite":
         model._default_manager.bulk_create(
             (model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=1000
@@ -144,3 +153,80 @@ def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
         cursor.executemany(sql, rows)
     finally:
         cursor.close()
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+
+def _copy_plan(model: type[models.Model], names: tuple[str, ...]):
+    """(COPY statement, per-column converter or None) for `names` (attnames) of `model`."""
+    key = ("copy", model, names)
+    plan = _PLANS.get(key)
+    if plan is None:
+        by_name = {f.attname: f for f in model._meta.concrete_fields}
+        fields = [by_name[name] for name in names]
+        quote = connection.ops.quote_name
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+        )
+        plan = _PLANS[key] = (sql, [_copy_converter(f) for f in fields], [])
+    return plan
+
+
+def _copy_converter(field) -> Callable[[Any], Any] | None:
+    """None where psycopg adapts the value as the field API would (text, numbers, booleans,
+    keys, aware date-times); JSON as its text, which the server parses; the field API for
+    the rest."""
+    kind = field.get_internal_type()
+    if kind in _PLAIN:
+        return None
+    if kind == "JSONField" and field.encoder is None:
+        return lambda value: None if value is None else json.dumps(value)
+    if kind == "DateTimeField" and settings.USE_TZ:
+        slow = _generic(field)
+        return lambda value: (
+            value if isinstance(value, dt.datetime) and value.tzinfo else slow(value)
+        )
+    return _generic(field)
+
+
+def _copy(model: type[models.Model], names: tuple[str, ...], rows: Iterable[Sequence]) -> None:
+    sql, converters, _auto = _copy_plan(model, names)
+    pairs = list(enumerate(converters))
+    cursor = _cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        value if convert is None else convert(value)
+                        for (_i, convert), value in zip(pairs, row, strict=True)
+                    ]
+                )
+    finally:
+        cursor.close()
+
+
+def _copy_objects(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """New rows with keys taken from the table's sequence, then one COPY."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    cursor = _cursor()
+    try:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+    for obj, key in zip(objs, keys, strict=True):
+        for field in auto:
+            field.pre_save(obj, True)
+        obj.pk = key
+    names = (meta.pk.attname, *(f.attname for f in fields))
+    _copy(model, names, ([getattr(obj, name) for name in names] for obj in objs))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias

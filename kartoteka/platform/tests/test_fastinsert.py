@@ -1,0 +1,83 @@
+"""The bulk path's own inserts (`platform.fastinsert`: executemany on SQLite, COPY on
+PostgreSQL) store exactly what the ORM would, hand out keys the database will not give again,
+and keep hostile text intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from kartoteka.contacts.models import Company
+from kartoteka.platform import fastinsert
+from kartoteka.platform.bulk import ACTIVITY_COLUMNS
+from kartoteka.timeline.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "tab\there, newline\nthere, carriage\rreturn",
+    "back\\slash \\N \\. and a lone \\",
+    "quotes ' \" ; DROP TABLE contacts_contact; --",
+    "Ünïcödé — Пётр Сидорова — 𝔘𝔫𝔦",
+    '=HYPERLINK("http://x")',
+    "",
+]
+AT = dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.UTC)
+
+
+def test_new_records_get_the_keys_the_database_gave_and_the_values_they_were_given(admin_user):
+    objs = [
+        Company(
+            name=text or "empty",
+            website="https://example.com/" + str(n),
+            phones=["+48600000000", text],
+            custom={"note": text, "n": n, "nested": {"list": [1, None, True]}},
+            tags=[],
+            owner=admin_user,
+            created_by=admin_user,
+        )
+        for n, text in enumerate(HOSTILE)
+    ]
+    with transaction.atomic():
+        fastinsert.insert(Company, objs)
+    keys = [obj.pk for obj in objs]
+    assert all(isinstance(key, int) for key in keys) and len(set(keys)) == len(keys)
+    for obj in objs:
+        stored = Company.objects.get(pk=obj.pk)
+        assert (stored.name, stored.phones, stored.custom, stored.owner_id) == (
+            obj.name,
+            obj.phones,
+            obj.custom,
+            admin_user.pk,
+        )
+        assert stored.created_at == obj.created_at and stored.created_at.tzinfo is not None
+    later = Company.objects.create(name="Made by the ORM afterwards")
+    assert later.pk > max(keys)  # the sequence (or rowid) moved past the keys handed out
+
+
+def test_plain_rows_keep_hostile_text_nulls_and_json(admin_user):
+    rows = [
+        ("contact", 100 + n, "note", admin_user.pk if n % 2 else None, AT, text[:255], text,
+         {"text": text, "n": n})
+        for n, text in enumerate(HOSTILE)
+    ]  # fmt: skip
+    with transaction.atomic():
+        fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, rows)
+    stored = list(
+        Activity.objects.filter(entity="contact", object_id__gte=100)
+        .order_by("object_id")
+        .values_list(*ACTIVITY_COLUMNS)
+    )
+    assert stored == rows
+
+
+def test_a_failing_row_inserts_nothing(admin_user):
+    rows = [
+        ("contact", 1, "note", None, AT, "fine", "", {}),
+        ("contact", 2, None, None, AT, "no kind", "", {}),  # NOT NULL
+    ]
+    with pytest.raises(Exception), transaction.atomic():  # noqa: B017 (each database its own)
+        fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, rows)
+    assert not Activity.objects.filter(entity="contact", object_id__in=[1, 2]).exists()
