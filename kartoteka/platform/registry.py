@@ -83,6 +83,13 @@ class EntitySpec:
             qs = qs.select_related(*self.select_related)
         return qs
 
+    @cached_property
+    def row_by_key(self):
+        """Its own row by primary key, compiled once (`prepared.RowByKey`)."""
+        from .prepared import RowByKey
+
+        return RowByKey(self.queryset())
+
     def new_instance(self):
         obj = self.model()
         if self.entity_type_id is not None:
