@@ -14,8 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.platform.choices import ChoiceLabels
 
-class Task(models.Model):
+
+class Task(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")

@@ -9,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 
-class EntityModel(models.Model):
+
+class EntityModel(ChoiceLabels, models.Model):
     """What every entity has: an owner, a version for optimistic concurrency, custom field
     values in one JSON column, and creation/update times."""
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.contacts.models import Company, Contact
+from kartoteka.platform.choices import ChoiceLabels
 from kartoteka.platform.models import EntityModel
 
 
@@ -299,7 +300,7 @@ class Ticket(EntityModel):
         return self.status in self.OPEN_STATUSES
 
 
-class Message(models.Model):
+class Message(ChoiceLabels, models.Model):
     """One entry of a ticket's conversation: a public reply, an internal note, or what the
     customer wrote (by email, in the portal, or as told to an agent)."""
 
@@ -374,7 +375,7 @@ class Attachment(models.Model):
         return self.message is None or self.message.is_public
 
 
-class TicketLink(models.Model):
+class TicketLink(ChoiceLabels, models.Model):
     """A ticket linked to another ticket (related, or a duplicate merged into it) or to a
     deal."""
 
@@ -423,7 +424,7 @@ class StatusPeriod(models.Model):
         return f"#{self.ticket_id} {self.status} from {self.started_at}"
 
 
-class SlaTarget(models.Model):
+class SlaTarget(ChoiceLabels, models.Model):
     """One deadline of a ticket: its first response, each next response, each status update
     and the resolution; met or breached is recorded here and kept."""
 

@@ -7,8 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.platform.choices import ChoiceLabels
 
-class Activity(models.Model):
+
+class Activity(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         NOTE = "note", _("Note")
         CALL = "call", _("Call")
