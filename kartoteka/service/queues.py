@@ -6,6 +6,7 @@ A page walks the index `ticket_queue` (see `models.queue_order`); the counts rea
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -69,12 +70,24 @@ def page_number(raw: str) -> int:
 
 def page(user, key: str, raw_page: str) -> tuple[list[Ticket], bool]:
     number = page_number(raw_page)
-    qs = (
-        _open_visible(user)
-        .filter(queue_q(user, key))
-        .select_related("owner", "contact", "company", "category")
-        .order_by(*queue_order())
-    )
+    qs = _open_visible(user).filter(queue_q(user, key)).order_by(*queue_order())
     start = (number - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
+    ids = _ids_in_queue_order(qs[start : start + PAGE_SIZE + 1])
+    found = Ticket.objects.select_related("owner", "contact", "company", "category").in_bulk(ids)
+    rows = [found[pk] for pk in ids if pk in found]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _ids_in_queue_order(qs) -> list[int]:
+    """The page's ticket ids, read along `ticket_queue`. SQLite is told so (`INDEXED BY`):
+    with the sampled statistics of `maintenance.refresh_statistics` it took the status index
+    and sorted every open ticket instead (580 ms at 60,000 open tickets). The rows are read
+    afterwards by key, so the walk touches the index and the ticket rows only."""
+    sql, params = qs.values_list("pk", flat=True).query.sql_with_params()
+    if connection.vendor == "sqlite":
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        index = connection.ops.quote_name("ticket_queue")
+        sql = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
