@@ -211,6 +211,8 @@ _LOOKUPS: dict[str, tuple] = {}
 
 
 def _lookup_plan(connection) -> tuple:
+    from kartoteka.platform.prepared import converted_columns
+
     plan = _LOOKUPS.get(connection.alias)
     if plan is None:
         quote = connection.ops.quote_name
@@ -236,15 +238,9 @@ def _lookup_plan(connection) -> tuple:
             role_fk=quote(User._meta.get_field("role").column),
             key=quote(ApiToken._meta.get_field("key_hash").column),
         )
-        converters = []
-        for index, (alias, field) in enumerate(columns):
-            col = field.get_col(alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                converters.append((index, col, found))
         plan = (
             sql,
-            converters,
+            converted_columns([field.get_col(alias) for alias, field in columns], connection),
             [f.attname for f in user_fields],
             [f.attname for f in role_fields],
         )
@@ -256,18 +252,15 @@ def _token_and_user(key_hash: str):
     """(token id, its last use, its user with the role) or None."""
     from django.db import connection
 
-    sql, converters, user_names, role_names = _lookup_plan(connection)
+    from kartoteka.platform.prepared import convert_row
+
+    sql, converted, user_names, role_names = _lookup_plan(connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for index, col, functions in converters:
-        value = row[index]
-        for convert in functions:
-            value = convert(value, col, connection)
-        row[index] = value
+    row = convert_row(row, converted, connection)
     users_end = 2 + len(user_names)
     user = User.from_db(connection.alias, user_names, row[2:users_end])
     role_values = row[users_end:]

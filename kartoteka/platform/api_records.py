@@ -21,7 +21,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Schema, Status
@@ -51,20 +50,17 @@ def entity_or_404(key: str) -> EntitySpec:
 def visible_or_404(user, spec: EntitySpec, pk: int, action: str = "view", *, related=True):
     """The record if the user may see it; 404 otherwise, so nothing reveals it exists.
     `related=False` loads the record's own row only (enough for `serialize`)."""
-    if not related and permissions.scope_q(user, spec.key, "view") == Q():
-        # sees every record of the entity: the row by key, with SQL compiled once
-        obj = spec.row_by_key.get(pk)
+    if not related and permissions.scope_for(user, spec.key, "view") == "all":
+        obj = spec.row_by_key.get(pk)  # sees every record: SQL compiled once, no filter
         if obj is None:
             raise Http404
-        if action != "view" and not permissions.may_act_on(user, spec.key, action, obj):
-            raise permissions.PermissionDenied(action)
-        return obj
-    qs = spec.queryset() if related else spec.queryset().select_related(None)
-    # .get(), not .first(): one row by primary key needs no ORDER BY to compile.
-    try:
-        obj = permissions.restrict(qs, user, spec.key, "view").get(pk=pk)
-    except qs.model.DoesNotExist:
-        raise Http404 from None
+    else:
+        qs = spec.queryset() if related else spec.queryset().select_related(None)
+        # .get(), not .first(): one row by primary key needs no ORDER BY to compile.
+        try:
+            obj = permissions.restrict(qs, user, spec.key, "view").get(pk=pk)
+        except qs.model.DoesNotExist:
+            raise Http404 from None
     if action != "view" and not permissions.may_act_on(user, spec.key, action, obj):
         raise permissions.PermissionDenied(action)
     return obj

@@ -120,6 +120,12 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
         cursor.close()
     for offset, obj in enumerate(objs):
         obj.pk = first + offset
+    _saved(objs)
+
+
+def _saved(objs: Sequence[models.Model]) -> None:
+    """What `save()` leaves on an instance: in the database, no longer being added."""
+    for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
 
@@ -157,11 +163,13 @@ def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
 
 # -- PostgreSQL ------------------------------------------------------------------------------
 
+_COPY_PLANS: dict[tuple, tuple[str, list[Callable[[Any], Any] | None]]] = {}
+
 
 def _copy_plan(model: type[models.Model], names: tuple[str, ...]):
     """(COPY statement, per-column converter or None) for `names` (attnames) of `model`."""
-    key = ("copy", model, names)
-    plan = _PLANS.get(key)
+    key = (model, names)
+    plan = _COPY_PLANS.get(key)
     if plan is None:
         by_name = {f.attname: f for f in model._meta.concrete_fields}
         fields = [by_name[name] for name in names]
@@ -169,30 +177,25 @@ def _copy_plan(model: type[models.Model], names: tuple[str, ...]):
         sql = "COPY {} ({}) FROM STDIN".format(
             quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
         )
-        plan = _PLANS[key] = (sql, [_copy_converter(f) for f in fields], [])
+        plan = _COPY_PLANS[key] = (sql, [_copy_converter(f) for f in fields])
     return plan
 
 
 def _copy_converter(field) -> Callable[[Any], Any] | None:
     """None where psycopg adapts the value as the field API would (text, numbers, booleans,
-    keys, aware date-times); JSON as its text, which the server parses; the field API for
-    the rest."""
+    keys, aware date-times); JSON as its text (as for SQLite), which the server parses; the
+    field API for the rest."""
     kind = field.get_internal_type()
-    if kind in _PLAIN:
-        return None
-    if kind == "JSONField" and field.encoder is None:
-        return lambda value: None if value is None else json.dumps(value)
     if kind == "DateTimeField" and settings.USE_TZ:
         slow = _generic(field)
         return lambda value: (
             value if isinstance(value, dt.datetime) and value.tzinfo else slow(value)
         )
-    return _generic(field)
+    return _converter(field)
 
 
 def _copy(model: type[models.Model], names: tuple[str, ...], rows: Iterable[Sequence]) -> None:
-    sql, converters, _auto = _copy_plan(model, names)
-    pairs = list(enumerate(converters))
+    sql, converters = _copy_plan(model, names)
     cursor = _cursor()
     try:
         with cursor.copy(sql) as copy:
@@ -200,7 +203,7 @@ def _copy(model: type[models.Model], names: tuple[str, ...], rows: Iterable[Sequ
                 copy.write_row(
                     [
                         value if convert is None else convert(value)
-                        for (_i, convert), value in zip(pairs, row, strict=True)
+                        for convert, value in zip(converters, row, strict=True)
                     ]
                 )
     finally:
@@ -210,8 +213,7 @@ def _copy(model: type[models.Model], names: tuple[str, ...], rows: Iterable[Sequ
 def _copy_objects(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """New rows with keys taken from the table's sequence, then one COPY."""
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    _sql, converters, auto = _plan(model)
     cursor = _cursor()
     try:
         cursor.execute(
@@ -225,8 +227,6 @@ def _copy_objects(model: type[models.Model], objs: Sequence[models.Model]) -> No
         for field in auto:
             field.pre_save(obj, True)
         obj.pk = key
-    names = (meta.pk.attname, *(f.attname for f in fields))
+    names = (meta.pk.attname, *(attname for attname, _convert in converters))
     _copy(model, names, ([getattr(obj, name) for name in names] for obj in objs))
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _saved(objs)

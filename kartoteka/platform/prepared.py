@@ -5,9 +5,13 @@ on every request costs several times what the database spends answering it, so
 `RowByKey(queryset)` compiles `queryset.filter(pk=…)` once — the ORM's own statement, with the
 queryset's filters (custom entities narrow to their type) — and afterwards only binds the key,
 converts the values as the ORM would and builds the instance with `Model.from_db`.
+`converted_columns` and `convert_row` do that conversion for other statements built once
+(the API token lookup).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -38,14 +42,7 @@ class RowByKey:
         self.params = list(params)
         self.position = positions[0]
         self.names = [f.attname for f in fields]
-        # the columns whose values the ORM converts (dates, JSON, …); their converters are
-        # asked of the connection of the thread that reads
-        connection = connections[queryset.db]
-        self.converted = [
-            (index, column)
-            for index, column in enumerate(columns)
-            if connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        ]
+        self.converted = converted_columns(columns, connections[queryset.db])
 
     def get(self, pk: int):
         """The instance, or None if the queryset holds no row with this key."""
@@ -57,13 +54,26 @@ class RowByKey:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
-        for index, column in self.converted:
-            functions = connection.ops.get_db_converters(column) + column.get_db_converters(
-                connection
-            )
-            value = values[index]
-            for convert in functions:
-                value = convert(value, column, connection)
-            values[index] = value
+        values = convert_row(row, self.converted, connection)
         return self.model.from_db(self.alias, self.names, values)
+
+
+def _converters(column, connection) -> list:
+    return connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+
+def converted_columns(columns, connection) -> list[tuple[int, Any]]:
+    """(position, column) of the columns whose values the ORM converts (dates, JSON, …)."""
+    return [(i, column) for i, column in enumerate(columns) if _converters(column, connection)]
+
+
+def convert_row(row, converted: list[tuple[int, Any]], connection) -> list:
+    """A fetched row with its values converted as the ORM converts them; the converters are
+    asked of the reading thread's connection."""
+    values = list(row)
+    for index, column in converted:
+        value = values[index]
+        for convert in _converters(column, connection):
+            value = convert(value, column, connection)
+        values[index] = value
+    return values

@@ -81,3 +81,11 @@ def test_a_failing_row_inserts_nothing(admin_user):
     with pytest.raises(Exception), transaction.atomic():  # noqa: B017 (each database its own)
         fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, rows)
     assert not Activity.objects.filter(entity="contact", object_id__in=[1, 2]).exists()
+
+
+def test_none_in_a_json_column_that_is_not_null_is_stored_as_json_null(admin_user):
+    with transaction.atomic():
+        fastinsert.insert_rows(
+            Activity, ACTIVITY_COLUMNS, [("contact", 7, "note", None, AT, "", "", None)]
+        )
+    assert Activity.objects.get(entity="contact", object_id=7).payload is None
