@@ -8,6 +8,7 @@ prefix, for type-ahead. Results pass through the permission scopes before they a
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -133,17 +134,8 @@ def search(user, query: str, *, entity: str | None = None, limit: int = 20) -> l
         return []
     limit = max(1, min(int(limit), 100))
     if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{term}:*" for term in terms)
-        sql = (
-            # `where` holds only placeholders built by _permission_clause; values are params
-            "SELECT m.entity, m.object_id, m.title, m.subtitle FROM ("  # noqa: S608
-            "SELECT s.entity, s.object_id, s.title, s.subtitle, s.tsv "
-            "FROM platform_searchentry s "
-            "WHERE s.tsv @@ to_tsquery('simple', %s) AND " + where + " "
-            "ORDER BY s.id DESC LIMIT %s) m "
-            "ORDER BY ts_rank(m.tsv, to_tsquery('simple', %s)) DESC, m.title LIMIT %s"
-        )
-        args = [tsquery, *params, RANKED, tsquery, limit]
+        with connection.cursor() as cursor:
+            sql, args = _newest_matches_postgresql(cursor, terms, where, params, limit)
     else:
         match = " ".join(f'"{term}"*' for term in terms)
         sql = (
@@ -158,6 +150,85 @@ def search(user, query: str, *, entity: str | None = None, limit: int = 20) -> l
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [Hit(*row) for row in cursor.fetchall()]
+
+
+WORDS_AT_MOST = 100_000  # PostgreSQL: a term with more words in the index walks the key instead
+
+
+def _words_estimate(cursor, lower: str, upper: str) -> float:
+    """PostgreSQL's own estimate (from the statistics, nothing read) of the index entries
+    of words in [lower, upper)."""
+    cursor.execute(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM platform_searchword s "
+        "WHERE s.word >= %s AND s.word < %s",
+        [lower, upper],
+    )
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _driving_ranges(cursor, terms: list[str]) -> list[tuple[str, str]]:
+    """The word ranges that lead a PostgreSQL search through `platform_searchword`, rarest
+    first (by the statistics): those of the terms PostgreSQL reads as one word of three
+    letters or more with at most `WORDS_AT_MOST` index entries, three at most. Empty when
+    no term qualifies: walking the entries newest first then finds the newest matches
+    sooner than the word index would."""
+    found = []
+    for term in dict.fromkeys(terms):
+        if len(term) < 3 or not term.isalnum() or ord(term[-1]) >= 0x10FFFF:
+            continue
+        lower = term[:64]
+        upper = lower[:-1] + chr(ord(lower[-1]) + 1)
+        rows = _words_estimate(cursor, lower, upper)
+        if rows <= WORDS_AT_MOST:
+            found.append((rows, lower, upper))
+    return [(lower, upper) for _, lower, upper in sorted(found)[:3]]
+
+
+def _newest_matches_postgresql(
+    cursor, terms: list[str], where: str, params: list, limit: int
+) -> tuple[str, list]:
+    """The newest `RANKED` matches, ranked, as one statement. Asking the GIN index for the
+    newest matches makes PostgreSQL either walk the primary key backwards testing every
+    entry or visit the heap page of every match: 100–300 ms for "anna" at a million
+    contacts (finding 29 of docs/performance.md). So the ids come from the word index of
+    migration 0003 instead: the driving term's entries the user may see, from the index
+    alone, newest first; each entry is then read by key and checked against the whole query
+    until `RANKED` have matched. For very common terms the walk down the key stays."""
+    tsquery = " & ".join(f"{term}:*" for term in terms)
+    ranges = _driving_ranges(cursor, terms)
+    rank = "ORDER BY ts_rank(m.tsv, to_tsquery('simple', %s)) DESC, m.title LIMIT %s"
+    # `where` holds only placeholders built by _permission_clause; values are params
+    if not ranges:
+        sql = (
+            "SELECT m.entity, m.object_id, m.title, m.subtitle FROM ("  # noqa: S608
+            "SELECT s.entity, s.object_id, s.title, s.subtitle, s.tsv "
+            "FROM platform_searchentry s "
+            "WHERE s.tsv @@ to_tsquery('simple', %s) AND " + where + " "
+            "ORDER BY s.id DESC LIMIT %s) m " + rank
+        )
+        return sql, [tsquery, *params, RANKED, tsquery, limit]
+    # The ids the user may see whose words start with every driving term, from the index
+    # alone; then the entries in that order, read by key until RANKED match the whole query.
+    # The OFFSET 0 fences keep that plan (otherwise PostgreSQL joins every match through the
+    # GIN index).
+    word_ids = "SELECT s.entry_id FROM platform_searchword s WHERE s.word >= %s AND s.word < %s"
+    ids = " INTERSECT ".join([f"{word_ids} AND {where}", *[word_ids] * (len(ranges) - 1)])
+    if len(ranges) == 1:  # one range may hold an entry twice (anna, annabel); INTERSECT dedups
+        ids = "SELECT DISTINCT" + ids[len("SELECT") :]
+    sql = (
+        "SELECT m.entity, m.object_id, m.title, m.subtitle FROM ("  # noqa: S608
+        "SELECT e.entity, e.object_id, e.title, e.subtitle, e.tsv FROM ("
+        "SELECT w.entry_id FROM (" + ids + ") w ORDER BY w.entry_id DESC OFFSET 0) ids "
+        "CROSS JOIN LATERAL (SELECT x.entity, x.object_id, x.title, x.subtitle, x.tsv "
+        "FROM platform_searchentry x WHERE x.id = ids.entry_id OFFSET 0) e "
+        "WHERE e.tsv @@ to_tsquery('simple', %s) "
+        "ORDER BY ids.entry_id DESC LIMIT %s) m " + rank
+    )
+    driving = [*ranges[0], *params, *[bound for pair in ranges[1:] for bound in pair]]
+    return sql, [*driving, tsquery, RANKED, tsquery, limit]
 
 
 def matching_ids(user, spec: EntitySpec, query: str, cap: int = 5000) -> list[int] | None:
