@@ -68,12 +68,24 @@ def page_number(raw: str) -> int:
     return min(int(raw), 1000) if str(raw).isdigit() and int(raw) > 0 else 1
 
 
+# What a queue row shows (`queue_html.rows`): the rows are read with these columns only.
+QUEUE_COLUMNS = (
+    "subject", "sla_breached", "priority", "status", "next_due_at",
+    "owner__first_name", "owner__last_name", "owner__username",
+    "contact__first_name", "contact__last_name", "company__name",
+)  # fmt: skip
+
+
 def page(user, key: str, raw_page: str) -> tuple[list[Ticket], bool]:
     number = page_number(raw_page)
     qs = _open_visible(user).filter(queue_q(user, key)).order_by(*queue_order())
     start = (number - 1) * PAGE_SIZE
     ids = _ids_in_queue_order(qs[start : start + PAGE_SIZE + 1])
-    found = Ticket.objects.select_related("owner", "contact", "company", "category").in_bulk(ids)
+    found = (
+        Ticket.objects.select_related("owner", "contact", "company")
+        .only(*QUEUE_COLUMNS)
+        .in_bulk(ids)
+    )
     rows = [found[pk] for pk in ids if pk in found]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 

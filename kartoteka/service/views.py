@@ -27,8 +27,8 @@ from kartoteka.platform.api_records import visible_or_404
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
 
+from . import queue_html, services
 from . import queues as queue_defs
-from . import services
 from .integration import sees_public_side_only
 from .models import Attachment, Category, Ticket, TicketLink
 
@@ -76,9 +76,6 @@ def queues(request):
         current = "mine"
     counts = queue_defs.counts(request.user)
     tickets, more = queue_defs.page(request.user, current, request.GET.get("page", "1"))
-    now = timezone.now()
-    for row in tickets:
-        row.late = row.next_due_at is not None and row.next_due_at < now
     return render(
         request,
         "service/queues.html",
@@ -86,7 +83,7 @@ def queues(request):
             "entity": registry.get("ticket"),
             "queues": [(key, label, counts.get(key, 0)) for key, label in queue_defs.labels()],
             "current": current,
-            "tickets": tickets,
+            "rows": queue_html.rows(tickets, timezone.now()),
             "more": more,
             "page": queue_defs.page_number(request.GET.get("page", "1")),
             "users": platform_forms.user_options(),

@@ -128,6 +128,37 @@ def test_queues_count_and_list_and_bulk_take(client, agent, customer, ticket):
     assert f'data-ticket="{other.pk}"' in mine and f'data-ticket="{ticket.pk}"' in mine
 
 
+def test_a_queue_row_shows_the_ticket_escaped_with_its_badges_and_deadline(
+    client, agent, customer, ticket
+):
+    import datetime as dt
+
+    from django.utils import timezone, translation
+
+    Ticket.objects.filter(pk=ticket.pk).update(
+        priority=Ticket.Priority.URGENT,
+        sla_breached=True,
+        next_due_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    page = login(client, agent).get("/service/?queue=mine").content.decode()
+    row = page[page.index(f'<tr data-ticket="{ticket.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="/service/tickets/{ticket.pk}/">Printer &lt;b&gt;offline&lt;/b&gt;</a>' in row
+    assert '<span class="badge text-bg-danger">SLA</span>' in row
+    assert '<span class="badge text-bg-danger">Urgent</span>' in row
+    assert "Vera Nowak" in row and '<div class="small text-muted">Vistula Ltd</div>' in row
+    assert 'class="kt-due-late"' in row and str(agent) in row
+    assert f'aria-label="Select ticket {ticket.pk}"' in row
+    empty = client.get("/service/?queue=waiting").content.decode()
+    assert "Nothing in this queue." in empty and "<tr data-ticket" not in empty
+    agent.language = "ru"
+    agent.save(update_fields=["language"])
+    with translation.override("ru"):
+        russian = client.get("/service/?queue=mine").content.decode()
+        urgent = translation.gettext("Urgent")
+        assert urgent != "Urgent" and urgent in russian and "Urgent" not in russian
+
+
 def test_bulk_status_with_a_bad_value_changes_nothing(client, agent, ticket):
     login(client, agent).post(
         "/service/bulk/", {"ids": [ticket.pk], "action": "status", "status": "nonsense"}
