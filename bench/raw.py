@@ -99,12 +99,20 @@ class Raw:
                 "ORDER BY rank, title LIMIT 20",
                 (f'"{term}"*',),
             )  # the query of platform.search.search: the newest 1,000 matches ranked
+        # PostgreSQL: the newest 1,000 ids from the word index (migration platform 0003),
+        # each entry read by key, then ranked, as platform.search does for one word. (Asking
+        # the GIN index for the newest matches instead took 127-245 ms for "anna".)
+        upper = term[:-1] + chr(ord(term[-1]) + 1)
         return self.fetch(
-            "SELECT entity, object_id, title, subtitle FROM ("
-            "SELECT entity, object_id, title, subtitle, tsv FROM platform_searchentry "
-            "WHERE tsv @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 1000) m "
-            "ORDER BY ts_rank(tsv, to_tsquery('simple', ?)) DESC, title LIMIT 20",
-            (f"{term}:*", f"{term}:*"),
+            "SELECT m.entity, m.object_id, m.title, m.subtitle FROM ("
+            "SELECT e.entity, e.object_id, e.title, e.subtitle, e.tsv FROM ("
+            "SELECT DISTINCT entry_id FROM platform_searchword WHERE word >= ? AND word < ? "
+            "ORDER BY entry_id DESC OFFSET 0) ids CROSS JOIN LATERAL ("
+            "SELECT x.entity, x.object_id, x.title, x.subtitle, x.tsv FROM platform_searchentry x "
+            "WHERE x.id = ids.entry_id OFFSET 0) e WHERE e.tsv @@ to_tsquery('simple', ?) "
+            "ORDER BY ids.entry_id DESC LIMIT 1000) m "
+            "ORDER BY ts_rank(m.tsv, to_tsquery('simple', ?)) DESC, m.title LIMIT 20",
+            (term, upper, f"{term}:*", f"{term}:*"),
         )
 
     def record(self, pk: int) -> list:
