@@ -75,7 +75,8 @@ class References:
             if not missing:
                 continue
             if target == "user":
-                for user in get_user_model().objects.filter(pk__in=missing):
+                users = get_user_model().objects.filter(pk__in=missing)
+                for user in users.only("first_name", "last_name", "username"):
                     known[user.pk] = str(user)
             else:
                 spec = registry.find(target)
@@ -84,6 +85,8 @@ class References:
                 qs = spec.model._default_manager.filter(pk__in=missing)
                 if spec.entity_type_id is not None:
                     qs = qs.filter(entity_type_id=spec.entity_type_id)
+                if spec.title_columns:
+                    qs = qs.only(*spec.title_columns)
                 for obj in qs:
                     known[obj.pk] = spec.title(obj)
         self.wanted.clear()

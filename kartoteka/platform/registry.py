@@ -36,6 +36,9 @@ class EntitySpec:
     default_columns: list[str]
     icon: str = "folder"
     title: Callable[[Any], str] = str
+    # The columns `title` reads: references to this entity (an export's company column, a
+    # relation's label) load only these. Empty: the whole row.
+    title_columns: tuple[str, ...] = ()
     subtitle: Callable[[Any], str] = lambda obj: ""
     select_related: tuple[str, ...] = ("owner",)
     entity_type_id: int | None = None
@@ -225,6 +228,7 @@ class Registry:
                         OWNER_FIELD,
                     ],
                     title_field="name",
+                    title_columns=("name",),
                     search_fields=["name"],
                     default_columns=["name", "owner"],
                     icon=entity_type.icon,

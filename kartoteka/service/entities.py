@@ -165,6 +165,7 @@ ticket = registry.register(
         ],
         title_field="subject",
         title=lambda obj: f"#{obj.pk} {obj.subject}" if obj.pk else obj.subject,
+        title_columns=("subject",),
         subtitle=lambda obj: obj.company.name if obj.company_id and obj.company else "",
         search_fields=["subject"],
         default_columns=["subject", "status", "priority", "contact", "next_due_at", "owner"],

@@ -306,3 +306,41 @@ def test_the_xlsx_file_holds_the_same_cells_as_text(api_as, card_index, admin_us
         [export._printable(value).replace("\r", "\n") for value in row] for row in expected
     ]
     assert {kind for row in cells for value, kind in row if value is not None} == {"s"}
+
+
+def test_a_referenced_record_is_named_from_its_title_columns_alone(
+    admin_user, registry, django_assert_num_queries
+):
+    """`References` loads only an entity's `title_columns`: its `title` must need nothing
+    else, or naming fifty companies on an export page would cost a query each."""
+    from kartoteka.customization import services as customization
+
+    customization.create_entity_type(
+        admin_user, {"key": "supplier", "label": "Supplier", "label_plural": "Suppliers"}
+    )
+    values = {
+        "company": {"name": "Żółw Logistics"},
+        "contact": {"first_name": "Семён", "last_name": "Ёлкин"},
+        "lead": {"first_name": "", "last_name": "", "company_name": "", "emails": "l@x.example"},
+        "deal": {"name": "Fleet renewal"},
+        "product": {"name": "Pallet", "sku": "P-1"},
+        "ticket": {"subject": "Printer offline"},
+        "supplier": {"name": "Baltic Timber"},
+    }
+    made = {}
+    for spec in sorted(registry.all(), key=lambda spec: spec.key != "contact"):
+        assert spec.title_columns, f"{spec.key} names its title columns"
+        if spec.key == "ticket":
+            values["ticket"]["contact"] = made["contact"].pk
+        record = made[spec.key] = services.create_record(spec, admin_user, values[spec.key])
+        refs = References()
+        refs.wanted[spec.key] = {record.pk}
+        with django_assert_num_queries(1):  # the one read of the title columns, nothing more
+            refs.resolve()
+        expected = spec.title(spec.queryset().get(pk=record.pk))
+        assert refs.titles[spec.key][record.pk] == expected != ""
+    refs = References()
+    refs.wanted["user"] = {admin_user.pk}
+    with django_assert_num_queries(1):
+        refs.resolve()
+    assert refs.titles["user"][admin_user.pk] == str(admin_user)
