@@ -33,18 +33,20 @@ NAME_MAX = 30  # Django's limit for index names, portable across databases
 UNINDEXED_TYPES = frozenset({FieldType.LONGTEXT, FieldType.MULTICHOICE})
 
 
+def _short_name(prefix: str, entity_key: str, field_key: str, salt: str = "") -> str:
+    digest = hashlib.sha1(f"{entity_key}.{field_key}{salt}".encode()).hexdigest()[:8]
+    readable = re.sub(r"[^a-z0-9_]", "_", f"{prefix}_{entity_key}_{field_key}".lower())
+    return f"{readable[: NAME_MAX - len(digest) - 1]}_{digest}"
+
+
 def index_name(entity_key: str, field_key: str) -> str:
     """`cf_<entity>_<key>`, cut to fit, plus a hash of both so names never collide."""
-    digest = hashlib.sha1(f"{entity_key}.{field_key}".encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9_]", "_", f"cf_{entity_key}_{field_key}".lower())
-    return f"{readable[: NAME_MAX - len(digest) - 1]}_{digest}"
+    return _short_name("cf", entity_key, field_key)
 
 
 def owner_index_name(entity_key: str, field_key: str) -> str:
     """`co_<entity>_<key>`: the companion index that starts with the owner."""
-    digest = hashlib.sha1(f"{entity_key}.{field_key}.owner".encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9_]", "_", f"co_{entity_key}_{field_key}".lower())
-    return f"{readable[: NAME_MAX - len(digest) - 1]}_{digest}"
+    return _short_name("co", entity_key, field_key, ".owner")
 
 
 def index_names(entity_key: str, field_key: str) -> list[str]:
