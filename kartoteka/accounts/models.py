@@ -113,6 +113,9 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # The columns `__str__` reads: a user named in a list or an export is loaded with these.
+    NAME_COLUMNS = ("first_name", "last_name", "username")
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

@@ -76,7 +76,7 @@ class References:
                 continue
             if target == "user":
                 users = get_user_model().objects.filter(pk__in=missing)
-                for user in users.only("first_name", "last_name", "username"):
+                for user in users.only(*get_user_model().NAME_COLUMNS):
                     known[user.pk] = str(user)
             else:
                 spec = registry.find(target)

@@ -13,9 +13,10 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from kartoteka.platform.list_html import pk_url_maker
+
 from .models import Ticket
 
-_MARKER = 987654321
 PRIORITY_BADGES = {
     Ticket.Priority.URGENT: "text-bg-danger",
     Ticket.Priority.HIGH: "text-bg-warning",
@@ -37,7 +38,7 @@ def _due(ticket: Ticket, now) -> SafeString:
 def rows(tickets: Iterable[Ticket], now) -> list[SafeString]:
     """One `<tr>` per ticket: selection box, number, subject linking the ticket (with an SLA
     badge when breached), customer, priority, status, assignee, next deadline."""
-    head, tail = reverse("service:ticket", args=[_MARKER]).split(str(_MARKER), 1)
+    ticket_url = pk_url_maker(lambda pk: reverse("service:ticket", args=[pk]))
     sla = conditional_escape(_("SLA"))
     out = []
     for t in tickets:
@@ -63,7 +64,7 @@ def rows(tickets: Iterable[Ticket], now) -> list[SafeString]:
                 "</tr>\n",
                 pk=pk,
                 select=select,
-                url=f"{head}{pk}{tail}",
+                url=ticket_url(pk),
                 subject=t.subject,
                 breached=mark_safe(breached),  # noqa: S308 (a fixed tag around an escaped word)
                 contact=t.contact or "",

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.platform import permissions
+from kartoteka.platform.registry import registry
 
 from .behaviour import breaching_soon_q
 from .models import Ticket, queue_order
@@ -68,12 +69,18 @@ def page_number(raw: str) -> int:
     return min(int(raw), 1000) if str(raw).isdigit() and int(raw) > 0 else 1
 
 
-# What a queue row shows (`queue_html.rows`): the rows are read with these columns only.
-QUEUE_COLUMNS = (
-    "subject", "sla_breached", "priority", "status", "next_due_at",
-    "owner__first_name", "owner__last_name", "owner__username",
-    "contact__first_name", "contact__last_name", "company__name",
-)  # fmt: skip
+def _queue_columns() -> list[str]:
+    """What a queue row shows (`queue_html.rows`): the ticket's own columns, and the names of
+    its assignee, customer and company — the columns their titles read."""
+    named = [
+        ("owner", get_user_model().NAME_COLUMNS),
+        ("contact", registry.get("contact").title_columns),
+        ("company", registry.get("company").title_columns),
+    ]
+    return [
+        "subject", "sla_breached", "priority", "status", "next_due_at",
+        *(f"{relation}__{column}" for relation, columns in named for column in columns),
+    ]  # fmt: skip
 
 
 def page(user, key: str, raw_page: str) -> tuple[list[Ticket], bool]:
@@ -83,7 +90,7 @@ def page(user, key: str, raw_page: str) -> tuple[list[Ticket], bool]:
     ids = _ids_in_queue_order(qs[start : start + PAGE_SIZE + 1])
     found = (
         Ticket.objects.select_related("owner", "contact", "company")
-        .only(*QUEUE_COLUMNS)
+        .only(*_queue_columns())
         .in_bulk(ids)
     )
     rows = [found[pk] for pk in ids if pk in found]

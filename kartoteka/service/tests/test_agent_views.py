@@ -159,6 +159,26 @@ def test_a_queue_row_shows_the_ticket_escaped_with_its_badges_and_deadline(
         assert urgent != "Urgent" and urgent in russian and "Urgent" not in russian
 
 
+def test_a_queue_page_reads_its_rows_in_a_fixed_number_of_queries(client, agent, customer):
+    """The rows are read with only the columns they show: nothing they show is loaded
+    afterwards, one query per ticket."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/service/?queue=open").status_code == 200
+        return len(captured.captured_queries)
+
+    services.open_ticket(agent, {"subject": "First", "contact": customer.pk})
+    few = queries()
+    for n in range(5):
+        services.open_ticket(agent, {"subject": f"More {n}", "contact": customer.pk})
+    assert queries() == few
+
+
 def test_bulk_status_with_a_bad_value_changes_nothing(client, agent, ticket):
     login(client, agent).post(
         "/service/bulk/", {"ids": [ticket.pk], "action": "status", "status": "nonsense"}
