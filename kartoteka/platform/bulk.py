@@ -9,6 +9,7 @@ event per batch (`records.bulk_created`) tells subscribers what arrived.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -139,11 +140,14 @@ def write_rows(
     they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
     objs = []
+    model, type_id, field_of = entity.model, entity.entity_type_id, entity.fields_by_key
     for _index, clean, row in good:
-        obj = entity.new_instance()
+        obj = fastinsert.blank(model)
+        if type_id is not None:
+            obj.entity_type_id = type_id
         obj.custom = {}
         for key, value in clean.items():
-            _set_value(obj, entity.field(key), value)
+            _set_value(obj, field_of[key], value)
         obj.created_by = actor
         obj.created_at = row.created_at or now
         obj.updated_at = obj.created_at
@@ -158,6 +162,8 @@ def write_rows(
             prefetch_related_objects(chunk, *entity.select_related)
         entries, points, activities = [], [], []
         actor_id = actor.pk if actor is not None else None
+        payload_json = fastinsert.JsonText(json.dumps(payload or {}))
+        summary = summary[:255]
         for obj in objs:
             title, subtitle, document = search.document_of(entity, obj)
             entries.append((entity.key, obj.pk, obj.owner_id, title, subtitle, document))
@@ -166,7 +172,7 @@ def write_rows(
             )
             activities.append(
                 (entity.key, obj.pk, Activity.Kind.CREATED, actor_id, obj.created_at,
-                 summary[:255], "", payload or {})
+                 summary, "", payload_json)
             )  # fmt: skip
         fastinsert.insert_rows(SearchEntry, SEARCH_COLUMNS, entries)
         fastinsert.insert_rows(ContactPoint, POINT_COLUMNS, points)

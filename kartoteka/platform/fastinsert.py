@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import signals
 
 _PLAIN = {
     "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "EmailField",
@@ -63,21 +64,76 @@ def _converter(field) -> Callable[[Any], Any] | None:
         return None
     if kind == "JSONField" and field.encoder is None:
         empty = None if field.null else "null"
-        return lambda value: empty if value is None else json.dumps(value)
+
+        def json_value(value):
+            if value is None:
+                return empty
+            kind = type(value)
+            if kind is JsonText:
+                return str(value)
+            if not value and (kind is list or kind is dict):
+                return "[]" if kind is list else "{}"
+            return json.dumps(value)
+
+        return json_value
     if kind == "DateTimeField" and settings.USE_TZ:
         slow = _generic(field)
+        # a batch stamps its rows with one `now`: the last value converted is remembered,
+        # by identity (date-times are immutable), as one tuple so that threads sharing the
+        # plan never see a value paired with another's text
+        last: list[tuple[Any, Any]] = [(None, None)]
 
         def datetime_value(value):
+            seen = last[0]
+            if seen[0] is value:
+                return seen[1]
             if not isinstance(value, dt.datetime) or value.tzinfo is None:
                 return slow(value)
-            return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+            text = str(value.astimezone(dt.UTC).replace(tzinfo=None))
+            last[0] = (value, text)
+            return text
 
         return datetime_value
     return _generic(field)
 
 
+class JsonText(str):
+    """A JSON column's value already encoded (one payload shared by a batch's rows): written
+    as it is instead of being encoded once per row."""
+
+
 def _generic(field) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_BLANKS: dict[type, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+
+
+def blank(model: type[models.Model]) -> models.Model:
+    """A new, unsaved instance with every field at its default, as `model()` makes it, for
+    loads of many rows: the defaults are worked out once per model instead of once per row
+    (callable defaults, such as `dict` for a JSON field, are still called for each). Models
+    that listen to `pre_init`/`post_init` are made the ordinary way."""
+    plan = _BLANKS.get(model)
+    if plan is None:
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            return model()
+        constants: dict[str, Any] = {}
+        calls: list[tuple[str, Callable[[], Any]]] = []
+        for field in model._meta.concrete_fields:
+            if field.has_default() and callable(field.default):
+                calls.append((field.attname, field.default))
+            else:
+                constants[field.attname] = field.get_default()
+        plan = _BLANKS[model] = (constants, calls)
+    constants, calls = plan
+    obj = model.__new__(model)
+    obj._state = models.base.ModelState()
+    values = obj.__dict__
+    values.update(constants)
+    for attname, default in calls:
+        values[attname] = default()
+    return obj
 
 
 def _cursor():

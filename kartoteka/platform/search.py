@@ -8,6 +8,7 @@ prefix, for type-ahead. Results pass through the permission scopes before they a
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -59,7 +60,21 @@ def document_of(spec: EntitySpec, obj) -> tuple[str, str, str]:
     subtitle = (spec.subtitle(obj) or "")[:255]
     # Only words, separated by spaces: both FTS5 and PostgreSQL's parser then see the same
     # tokens (an email address becomes its parts, as the query terms do).
-    return title, subtitle, " ".join(_WORD.findall(fold(" ".join([title, *parts]))))
+    return title, subtitle, " ".join(words_of(" ".join([title, *parts])))
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`: `_WORD.findall(fold(text))`, folding each space-separated
+    piece once however often it recurs (names, cities and positions repeat across records)."""
+    words: list[str] = []
+    for piece in text.split():
+        words.extend(_folded_words(piece))
+    return words
+
+
+@functools.lru_cache(maxsize=50_000)
+def _folded_words(piece: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(piece)))
 
 
 def index_record(spec: EntitySpec, obj) -> None:

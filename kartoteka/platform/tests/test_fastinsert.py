@@ -89,3 +89,58 @@ def test_none_in_a_json_column_that_is_not_null_is_stored_as_json_null(admin_use
             Activity, ACTIVITY_COLUMNS, [("contact", 7, "note", None, AT, "", "", None)]
         )
     assert Activity.objects.get(entity="contact", object_id=7).payload is None
+
+
+def test_json_text_is_written_as_it_is_and_empty_lists_and_dicts_as_json(admin_user):
+    shared = fastinsert.JsonText('{"import": 7, "text": "\\t \\"quoted\\""}')
+    rows = [
+        ("contact", 200, "note", None, AT, "", "", shared),
+        ("contact", 201, "note", None, AT, "", "", shared),
+        ("contact", 202, "note", None, AT, "", "", []),
+        ("contact", 203, "note", None, AT, "", "", {}),
+        ("contact", 204, "note", None, AT, "", "", '{"not": "json text, a string"}'),
+    ]
+    with transaction.atomic():
+        fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, rows)
+    stored = dict(Activity.objects.filter(object_id__gte=200).values_list("object_id", "payload"))
+    assert stored[200] == stored[201] == {"import": 7, "text": '\t "quoted"'}
+    assert stored[202] == [] and stored[203] == {}
+    assert stored[204] == '{"not": "json text, a string"}'  # a plain str stays a JSON string
+
+
+def test_a_remembered_date_time_never_stands_for_another(admin_user):
+    zone = dt.timezone(dt.timedelta(hours=3))
+    moments = [AT, AT, AT.astimezone(zone), AT + dt.timedelta(microseconds=1), AT]
+    rows = [("contact", 300 + n, "note", None, at, "", "", {}) for n, at in enumerate(moments)]
+    with transaction.atomic():
+        fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, rows)
+    stored = list(
+        Activity.objects.filter(object_id__gte=300)
+        .order_by("object_id")
+        .values_list("at", flat=True)
+    )
+    assert stored == moments
+
+
+def test_blank_instances_are_what_the_model_makes(registry):
+    from django.apps import apps
+
+    from kartoteka.platform.models import EntityModel
+
+    models = [m for m in apps.get_models() if issubclass(m, EntityModel)]
+    assert len(models) >= 6
+    for model in models:
+        fast, slow = fastinsert.blank(model), model()
+        assert fast._state.adding and fast._state.db is None
+        for field in model._meta.concrete_fields:
+            a, b = getattr(fast, field.attname), getattr(slow, field.attname)
+            if isinstance(b, dt.datetime):
+                assert isinstance(a, dt.datetime) and abs(a - b) < dt.timedelta(seconds=5)
+            else:
+                assert a == b, (model, field.attname)
+        mutable = [
+            f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+        ]
+        other = fastinsert.blank(model)
+        for attname in mutable:
+            assert getattr(other, attname) is not getattr(fast, attname)  # never shared

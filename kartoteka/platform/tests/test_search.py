@@ -87,3 +87,22 @@ def test_a_common_word_ranks_the_newest_matches_the_user_may_see(
     # ranking still orders within the newest: the record named by both words comes first
     make("company", name="Nordic Nordic Blend", owner=outsider)
     assert search.search(admin_user, "nordic")[0].title == "Nordic Nordic Blend"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Łódź ŁÓDŹ lodz",
+        "Семён Ёлкин  ёж",
+        "ﬁnance ﬀ ½",  # compatibility characters
+        "e\u0301 a\u0308 \u0301alone",  # combining marks, one after a space
+        "non\u00a0breaking\u2003spaces\ttabs\nlines",
+        "ΟΔΥΣΣΕΥΣ σοφός",  # Greek final sigma
+        "person0@firm0.example +48 600 000 000 O'Brien-Smith",
+        "Straße Øresund",
+        "",
+    ],
+)
+def test_words_of_is_findall_of_the_folded_text(text):
+    assert search.words_of(text) == search._WORD.findall(search.fold(text))
+    assert search.words_of(text) == search.words_of(text)  # and so when remembered
