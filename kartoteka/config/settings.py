@@ -190,6 +190,12 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 API_MAX_PAGE_SIZE = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Imports of files at least this large read and check their rows in a second process
+# (`dataio/reader.py`); smaller ones, where forking costs more than it saves, in process.
+IMPORT_READER_PROCESS_MIN_BYTES = int(
+    os.environ.get("IMPORT_READER_PROCESS_MIN_BYTES", str(512 * 1024))
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

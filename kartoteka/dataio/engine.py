@@ -19,7 +19,8 @@ What the documentation promises about rows:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -36,7 +37,7 @@ from kartoteka.platform.fields import FieldType, InputErrors, convert
 from kartoteka.platform.models import ContactPoint
 from kartoteka.platform.registry import EntitySpec, registry
 
-from . import cells, choices, vcf_table
+from . import cells, choices, reader, vcf_table
 from .models import ImportBatch, ImportJob, ImportProblem
 from .resolve import RecordFinder, UserDirectory, finder_for
 
@@ -95,6 +96,7 @@ class RowWork:
     existing: Any = None
     action: str = ""
     pending: dict[str, str] = field(default_factory=dict)  # field → name of a record to make
+    checked: Any = None  # `bulk.check_input` of `data`, done ahead (`reader.check`)
 
 
 @dataclass
@@ -154,6 +156,16 @@ class Run:
         rows = ((line, row) for line, row in self.table.rows() if line > after_line)
         while batch := list(islice(rows, BATCH)):
             yield batch
+
+    @contextmanager
+    def reading(self, after_line: int) -> Iterator[Iterable[list[RowWork]]]:
+        """The file's rows after `after_line`, read, a batch at a time: by a second process
+        when the rows need nothing from the database (`reader`), else here."""
+        if reader.eligible(self):
+            with reader.Reader(self, after_line) as batches:
+                yield batches
+        else:
+            yield (self.read(batch) for batch in self.batches(after_line))
 
     # -- one batch ------------------------------------------------------------------------
 
@@ -395,7 +407,9 @@ class Run:
         fresh = [w for w in works if not w.errors and w.existing is None and not w.action]
         if not fresh:
             return []
-        rows = [bulk.BulkRow(data=w.data, created_at=w.created_at) for w in fresh]
+        rows = [
+            bulk.BulkRow(data=w.data, created_at=w.created_at, checked=w.checked) for w in fresh
+        ]
         good, errors = bulk.validate_rows(self.entity, self.user, rows)
         for index, errs in errors:
             fresh[index].errors.extend(self.messages(errs))
@@ -424,10 +438,9 @@ class Run:
             out.extend(f"{name}: {m}" if key != "__all__" and name else m for m in messages)
         return out
 
-    def process(self, batch: list[tuple[int, list[Any]]]) -> tuple[list[RowWork], dict]:
+    def process(self, works: list[RowWork]) -> tuple[list[RowWork], dict]:
         log_: dict[str, list] = {"created_related": [], "updated": [], "created": []}
         self.related_log = log_["created_related"]
-        works = self.read(batch)
         self.resolve(works)
         choices.add_new(self, works)
         self.match_keys(works)
@@ -453,31 +466,36 @@ class Run:
         job = self.job
         self.prepare()
         ImportProblem.objects.filter(job=job).delete()
-        for batch in self.batches(0):
-            with transaction.atomic():
-                works, _log = self.process(batch)
-                transaction.set_rollback(True)  # a dry run leaves nothing, not even a company
-            counts = self.count(works)
-            tally = self.tally
-            tally.created += counts["created"]
-            tally.updated += counts["updated"]
-            tally.skipped += counts["skipped"]
-            tally.rejected += counts["rejected"]
-            tally.rows += len(works)
-            for work in works:
-                if len(tally.sample) < PREVIEW_ROWS:
-                    tally.sample.append(self.describe(work))
-            problems = [w for w in works if w.errors and w.action != "unchanged"]
-            room = MAX_DRY_PROBLEMS - tally.problems
-            if room > 0:
-                ImportProblem.objects.bulk_create(
-                    self.problem(w, dry_run=True) for w in problems[:room]
-                )
-            tally.problems += len(problems)
-            ImportJob.objects.filter(pk=job.pk).update(
-                processed_rows=tally.rows, heartbeat_at=timezone.now()
-            )
+        with self.reading(0) as batches:
+            for read in batches:
+                self.dry_batch(read)
         return self.preview_of(self.tally)
+
+    def dry_batch(self, read: list[RowWork]) -> None:
+        job = self.job
+        with transaction.atomic():
+            works, _log = self.process(read)
+            transaction.set_rollback(True)  # a dry run leaves nothing, not even a company
+        counts = self.count(works)
+        tally = self.tally
+        tally.created += counts["created"]
+        tally.updated += counts["updated"]
+        tally.skipped += counts["skipped"]
+        tally.rejected += counts["rejected"]
+        tally.rows += len(works)
+        for work in works:
+            if len(tally.sample) < PREVIEW_ROWS:
+                tally.sample.append(self.describe(work))
+        problems = [w for w in works if w.errors and w.action != "unchanged"]
+        room = MAX_DRY_PROBLEMS - tally.problems
+        if room > 0:
+            ImportProblem.objects.bulk_create(
+                self.problem(w, dry_run=True) for w in problems[:room]
+            )
+        tally.problems += len(problems)
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=tally.rows, heartbeat_at=timezone.now()
+        )
 
     def preview_of(self, tally: Tally) -> dict:
         return {
@@ -527,40 +545,46 @@ class Run:
         number = done.number if done else 0
         if done is None:
             ImportProblem.objects.filter(job=job).delete()
-        for batch in self.batches(after_line):
-            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                raise Stop
-            number += 1
-            with transaction.atomic():
-                works, undo_log = self.process(batch)
-                counts = self.count(works)
-                ImportBatch.objects.create(
-                    job=job,
-                    number=number,
-                    last_line=batch[-1][0],
-                    rows=len(works),
-                    created_ids=_ranges(undo_log["created"]),
-                    updated=undo_log["updated"],
-                    created_related=undo_log["created_related"],
-                )
-                ImportProblem.objects.bulk_create(
-                    self.problem(w) for w in works if w.errors and w.action != "unchanged"
-                )
-                still_ours = ImportJob.objects.filter(
-                    pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at
-                ).update(
-                    processed_rows=F("processed_rows") + len(works),
-                    created_count=F("created_count") + counts["created"],
-                    updated_count=F("updated_count") + counts["updated"],
-                    skipped_count=F("skipped_count") + counts["skipped"],
-                    rejected_count=F("rejected_count") + counts["rejected"],
-                    heartbeat_at=timezone.now(),
-                )
-                if not still_ours:
-                    raise Superseded
-            self.tally.created += counts["created"]
+        with self.reading(after_line) as batches:
+            for read in batches:
+                number = self.real_batch(read, number)
         self.file_problems_to_report()
         maintenance.after_bulk_load(self.tally.created)
+
+    def real_batch(self, read: list[RowWork], number: int) -> int:
+        job = self.job
+        if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            raise Stop
+        number += 1
+        with transaction.atomic():
+            works, undo_log = self.process(read)
+            counts = self.count(works)
+            ImportBatch.objects.create(
+                job=job,
+                number=number,
+                last_line=works[-1].line,
+                rows=len(works),
+                created_ids=_ranges(undo_log["created"]),
+                updated=undo_log["updated"],
+                created_related=undo_log["created_related"],
+            )
+            ImportProblem.objects.bulk_create(
+                self.problem(w) for w in works if w.errors and w.action != "unchanged"
+            )
+            still_ours = ImportJob.objects.filter(
+                pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at
+            ).update(
+                processed_rows=F("processed_rows") + len(works),
+                created_count=F("created_count") + counts["created"],
+                updated_count=F("updated_count") + counts["updated"],
+                skipped_count=F("skipped_count") + counts["skipped"],
+                rejected_count=F("rejected_count") + counts["rejected"],
+                heartbeat_at=timezone.now(),
+            )
+            if not still_ours:
+                raise Superseded
+        self.tally.created += counts["created"]
+        return number
 
     def file_problems_to_report(self) -> None:
         """Lines the reader itself could not take (an unclosed quote, a too-long cell) go into

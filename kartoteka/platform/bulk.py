@@ -48,6 +48,9 @@ class BulkRow:
 
     data: dict[str, Any]
     created_at: Any = None
+    # `check_input(…, data)` done ahead (an import's reader process): (clean, None) or
+    # (None, errors by field)
+    checked: tuple[dict | None, dict | None] | None = None
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -104,15 +107,9 @@ def validate_rows(
     errors: list[tuple[int, dict[str, list[str]]]] = []
     for position, raw in enumerate(batch):
         row = raw if isinstance(raw, BulkRow) else BulkRow(data=raw)
-        data = dict(row.data)
-        if "owner" not in data and actor is not None:
-            data["owner"] = actor.pk
-        try:
-            clean = validate_input(
-                entity.validator, entity.fields, data, partial=False, require=require
-            )
-        except InputErrors as exc:
-            errors.append((position, exc.errors))
+        clean, invalid = row.checked or check_input(entity, actor, row.data, require=require)
+        if invalid is not None:
+            errors.append((position, invalid))
             continue
         rule_errors = entity.behaviour.check(actor, None, clean)
         if rule_errors:
@@ -125,6 +122,22 @@ def validate_rows(
     errors.sort(key=lambda item: item[0])
     good = [item for local, item in enumerate(prepared) if local not in bad]
     return good, errors
+
+
+def check_input(
+    entity: EntitySpec, actor, data: dict, *, require: bool = True
+) -> tuple[dict | None, dict | None]:
+    """A new record's values through the entity's validator, nothing from the database:
+    (clean values, None) or (None, errors by field). The actor owns what names no owner."""
+    data = dict(data)
+    if "owner" not in data and actor is not None:
+        data["owner"] = actor.pk
+    try:
+        return validate_input(
+            entity.validator, entity.fields, data, partial=False, require=require
+        ), None
+    except InputErrors as exc:
+        return None, exc.errors
 
 
 def write_rows(

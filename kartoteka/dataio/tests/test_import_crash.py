@@ -144,3 +144,64 @@ def test_killed_import_can_be_undone_without_resuming(instance):
     assert "Undone" in undone.stdout
     assert _query(path, "SELECT count(*) FROM contacts_contact")[0] == 0
     assert _query(path, "SELECT count(*) FROM dataio_importbatch")[0] == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the reader process is Linux's")
+def test_sigkill_with_a_reader_process_leaves_no_reader_and_resumes(instance):
+    path, env, kartoteka, data = instance
+    env = {**env, "IMPORT_READER_PROCESS_MIN_BYTES": "0"}  # this small file read in a child
+    worker = subprocess.Popen(
+        [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    readers: list[int] = []
+    while time.monotonic() < deadline and worker.poll() is None:
+        readers = readers or _children(worker.pid)
+        try:
+            if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= 2:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    assert worker.poll() is None, "the import ended before it could be killed"
+    assert readers, "the import read its file in process"
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in readers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in readers)  # its next send failed, and it left
+
+    contacts, created = _query(
+        path, "SELECT count(*), (SELECT created_count FROM dataio_importjob) FROM contacts_contact"
+    )
+    assert 0 < contacts == created < ROWS and contacts % 1000 == 0
+    kartoteka("import", "--status", "1", "--stale-after", "0", check=False)
+    resumed = _runner(env)("import", "--resume", "1")
+    assert "Imported" in resumed.stdout
+    assert _query(path, "SELECT count(*), count(DISTINCT last_name) FROM contacts_contact") == (
+        ROWS,
+        ROWS,
+    )

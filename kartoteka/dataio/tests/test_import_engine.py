@@ -170,7 +170,9 @@ def test_unreadable_and_forbidden_uploads_are_refused(reader, admin_user, upload
     assert ImportJob.objects.count() == 0
 
 
-def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker):
+@pytest.mark.parametrize("read_apart", [False, True], ids=["in process", "reader process"])
+def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker, settings, read_apart):
+    settings.IMPORT_READER_PROCESS_MIN_BYTES = 0 if read_apart else 10**12
     text = "Last name\n" + "".join(f"Person {i}\n" for i in range(2500))
     job = services.start(admin_user, "contact", upload("big.csv", text))
     from kartoteka.dataio import engine
