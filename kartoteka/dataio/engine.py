@@ -6,7 +6,8 @@ skip or reject — so the preview tells what the run will do. The run writes a b
 records, the batch's undo log (`ImportBatch`), its rejected rows and the job's counters commit
 in one transaction, so whatever stops the worker (a crash, SIGKILL, a full disk) leaves whole
 batches and a job that knows exactly which. A stopped job resumes after its last batch or is
-undone from its batches.
+undone from its batches. Reading the cells and checking a row's own values may be done ahead
+by a second process (`reader`), with the same result.
 
 What the documentation promises about rows:
 - a row whose cells cannot be read (a bad date, an unknown choice, a missing company without

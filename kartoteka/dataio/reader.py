@@ -144,9 +144,8 @@ class Reader:
             self.conn.close()
         if self.process is not None:
             if self.process.is_alive():
-                self.process.terminate()
-                self.process.join(timeout=10)
-                if self.process.is_alive():
-                    self.process.kill()
+                # SIGKILL, not SIGTERM: the child holds nothing to clean up, and it inherited
+                # the signal handlers of its parent (a Huey worker's would only set a flag)
+                self.process.kill()
             self.process.join()
             self.process.close()
