@@ -68,11 +68,11 @@ def _converter(field) -> Callable[[Any], Any] | None:
         def json_value(value):
             if value is None:
                 return empty
-            kind = type(value)
-            if kind is JsonText:
+            cls = type(value)
+            if cls is JsonText:
                 return str(value)
-            if not value and (kind is list or kind is dict):
-                return "[]" if kind is list else "{}"
+            if not value and (cls is list or cls is dict):
+                return "[]" if cls is list else "{}"
             return json.dumps(value)
 
         return json_value

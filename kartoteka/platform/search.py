@@ -68,7 +68,11 @@ def words_of(text: str) -> list[str]:
     piece once however often it recurs (names, cities and positions repeat across records)."""
     words: list[str] = []
     for piece in text.split():
-        words.extend(_folded_words(piece))
+        # only short pieces are remembered: the cache holds at most 50,000 × 64 characters
+        if len(piece) <= 64:
+            words.extend(_folded_words(piece))
+        else:
+            words.extend(_WORD.findall(fold(piece)))
     return words
 
 
