@@ -323,7 +323,11 @@ def import_preview_progress(request, pk: int):
     return render(
         request,
         "dataio/_import_progress.html",
-        {"job": job, "poll": reverse("dataio:import_preview_progress", args=[job.pk])},
+        {
+            "job": _decorate(job),
+            "oob": True,  # the status badge in the page's head follows, out of band
+            "poll": reverse("dataio:import_preview_progress", args=[job.pk]),
+        },
     )
 
 
@@ -366,7 +370,11 @@ def import_run_progress(request, pk: int):
     return render(
         request,
         "dataio/_import_progress.html",
-        {"job": job, "poll": reverse("dataio:import_run_progress", args=[job.pk])},
+        {
+            "job": _decorate(job),
+            "oob": True,  # the status badge in the page's head follows, out of band
+            "poll": reverse("dataio:import_run_progress", args=[job.pk]),
+        },
     )
 
 

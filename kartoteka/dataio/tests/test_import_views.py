@@ -1,6 +1,8 @@
 """The import wizard's pages: upload, mapping, check, run, undo, and the refusals around them
 (bad files, hostile names, someone else's import, no permission, no CSRF token)."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -297,6 +299,17 @@ def test_a_running_import_shows_progress_and_can_be_cancelled_then_resumed(
     assert 'id="cancel-import"' in page and "data-confirm=" in page
     fragment = signed_in.get(_url("import_run_progress", job), HTTP_HX_REQUEST="true")
     assert "0 of 3 rows" in fragment.content.decode()
+    assert 'id="import-status"' in page  # the badge the poll keeps up to date
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, processed_rows=1, heartbeat_at=timezone.now()
+    )
+    fragment = signed_in.get(_url("import_run_progress", job), HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    badge = re.search(r'<span[^>]*id="import-status"[^>]*>([^<]*)</span>', html)
+    assert badge and 'hx-swap-oob="true"' in badge.group(0)
+    assert badge.group(1) == "Importing" and 'data-status="running"' in badge.group(0)
+    assert "Importing…" in html
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, processed_rows=0)
 
     signed_in.post(_url("import_cancel", job))
     job.refresh_from_db()
