@@ -9,8 +9,10 @@ own process only matches keys, runs the database checks and writes: the two core
 once. What the child sends is exactly what `Run.read` and `bulk.check_input` give in
 process, so the results do not depend on which way a file was read.
 
-Limits: Linux only (a forked child that does pure Python is safe there); files smaller than
-`IMPORT_READER_PROCESS_MIN_BYTES` are read in process (forking costs more than it saves).
+Limits: Linux only (a forked child that does pure Python is safe there), and not in Huey's
+process workers (daemonic processes may not have children) or greenlet workers; files
+smaller than `IMPORT_READER_PROCESS_MIN_BYTES` are read in process (forking costs more than
+it saves).
 The pipe holds a batch or two, so memory does not grow with the file. If the import's process
 dies (SIGKILL), the child's next send fails and it exits; if the child dies, the import fails
 with an error and can be resumed like any failed import.
@@ -44,6 +46,8 @@ class ReaderFailed(RuntimeError):
 def eligible(run: Run) -> bool:
     if not sys.platform.startswith("linux") or not run.job.file:
         return False
+    if multiprocessing.current_process().daemon or "gevent" in sys.modules:
+        return False  # a daemonic worker (Huey's -k process) may not fork; greenlets would block
     if run.job.add_choices or any(column.is_reference for column in run.columns):
         return False
     try:

@@ -189,3 +189,13 @@ def test_the_reader_exits_when_its_import_is_gone(admin_user, upload, settings):
     assert process.exitcode == 0
     batches.conn = None
     batches.__exit__(None, None, None)
+
+
+def test_a_daemonic_worker_reads_in_process(admin_user, imported, settings, spy, monkeypatch):
+    """Huey's process workers are daemonic, and daemonic processes may not have children."""
+    import multiprocessing
+
+    settings.IMPORT_READER_PROCESS_MIN_BYTES = 0
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    job = imported(admin_user, "contact", "c.csv", "Last name\nA\nB\n")
+    assert (job.status, job.created_count, spy) == (ImportJob.Status.DONE, 2, [])
