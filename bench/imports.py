@@ -55,7 +55,8 @@ def _rss_kb(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _children(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux's /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -71,7 +72,7 @@ def _children(pid: int) -> list[int]:
 def _tree_rss_kb(pid: int) -> int:
     """The import's process and its reader process (`dataio/reader.py`), summed: pages the
     forked reader still shares with its parent are counted twice, so this is an upper bound."""
-    return _rss_kb(pid) + sum(_rss_kb(child) for child in _children(pid))
+    return _rss_kb(pid) + sum(_rss_kb(child) for child in children_of(pid))
 
 
 def main() -> None:

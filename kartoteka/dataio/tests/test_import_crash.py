@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.imports import children_of
+
 ROWS = 6_000
 BIN = Path(sys.executable).with_name("kartoteka")
 
@@ -146,19 +148,6 @@ def test_killed_import_can_be_undone_without_resuming(instance):
     assert _query(path, "SELECT count(*) FROM dataio_importbatch")[0] == 0
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -178,7 +167,7 @@ def test_sigkill_with_a_reader_process_leaves_no_reader_and_resumes(instance):
     deadline = time.monotonic() + 240
     readers: list[int] = []
     while time.monotonic() < deadline and worker.poll() is None:
-        readers = readers or _children(worker.pid)
+        readers = readers or children_of(worker.pid)
         try:
             if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= 2:
                 break
