@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -50,11 +49,7 @@ def eligible(run: Run) -> bool:
         return False  # a daemonic worker (Huey's -k process) may not fork; greenlets would block
     if run.job.add_choices or any(column.is_reference for column in run.columns):
         return False
-    try:
-        size = os.path.getsize(run.job.file.path)
-    except (OSError, ValueError, NotImplementedError):
-        return False
-    return size >= settings.IMPORT_READER_PROCESS_MIN_BYTES
+    return run.job.size >= settings.IMPORT_READER_PROCESS_MIN_BYTES
 
 
 def pack(works: list[RowWork]) -> list[tuple]:
