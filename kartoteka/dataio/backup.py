@@ -31,6 +31,8 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from kartoteka.platform import fastinsert
+
 from . import backup_format as fmt
 from .backup_format import BackupError, FileEntry, Manifest, TableEntry
 
@@ -295,12 +297,22 @@ def _load_table(zf: zipfile.ZipFile, entry: TableEntry, model) -> None:
     columns = [*entry.columns, *extra]
     defaults = [fields[name].get_default() for name in extra]
     quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
-    marks = ", ".join(["%s"] * len(columns))
+    sqlite = connection.vendor == "sqlite"
+    marks = ", ".join(["?" if sqlite else "%s"] * len(columns))
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608 (quoted names)
     targets = [fields[name] for name in columns]
+
+    def write(cursor, rows: list) -> None:
+        if sqlite:  # many rows a statement: search entries feed FTS5 (see execute_rows)
+            fastinsert.execute_rows(cursor, sql, len(columns), rows)
+        else:
+            cursor.executemany(sql, rows)
+
     digest, count, batch = hashlib.sha256(), 0, []
-    with zf.open(entry.file) as stream, connection.cursor() as cursor:
+    connection.ensure_connection()
+    cursor = connection.connection.cursor() if sqlite else connection.cursor()
+    with zf.open(entry.file) as stream, contextlib.closing(cursor):
         for line in stream:
             digest.update(line)
             count += 1
@@ -314,10 +326,10 @@ def _load_table(zf: zipfile.ZipFile, entry: TableEntry, model) -> None:
                 [f.get_db_prep_save(v, connection) for f, v in zip(targets, row, strict=True)]
             )
             if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
+                write(cursor, batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            write(cursor, batch)
     if digest.hexdigest() != entry.sha256 or count != entry.rows:
         raise BackupError(
             f"The archive is damaged: {entry.file} does not match its checksum in the "

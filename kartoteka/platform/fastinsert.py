@@ -3,10 +3,11 @@
 `QuerySet.bulk_create` compiles one statement per batch and prepares every value through
 the field API; for a load of a million rows that costs more than SQLite's own work. Here the
 statement is built once per model, values that need no conversion (text, numbers, booleans,
-foreign keys) are passed as they are, and the rows go to sqlite3's `executemany`.
+foreign keys) are passed as they are, and the rows go to sqlite3 up to 1,000 in one
+statement (`execute_rows`).
 
 New primary keys: the first row is inserted alone (its `lastrowid` is the first key), the rest
-in one `executemany`. The transaction holds SQLite's write lock from the first insert on, so
+after it. The transaction holds SQLite's write lock from the first insert on, so
 nobody else can take keys in between; the keys are therefore consecutive, and this is checked
 (the largest key must be first + n − 1) rather than assumed.
 
@@ -18,7 +19,9 @@ own and nobody else can be given them. Other databases keep `bulk_create`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -166,7 +169,7 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
         cursor.execute(sql, params(objs[0]))
         first = cursor.lastrowid
         if len(objs) > 1:
-            cursor.executemany(sql, (params(obj) for obj in objs[1:]))
+            execute_rows(cursor, sql, len(converters), [params(obj) for obj in objs[1:]])
             table = connection.ops.quote_name(model._meta.db_table)
             pk = connection.ops.quote_name(model._meta.pk.column)
             last = cursor.execute(f"SELECT max({pk}) FROM {table}").fetchone()[0]  # noqa: S608
@@ -212,9 +215,34 @@ def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
         ]
     cursor = _cursor()
     try:
-        cursor.executemany(sql, rows)
+        execute_rows(cursor, sql, len(names), rows)
     finally:
         cursor.close()
+
+
+_ROWS_PER_STATEMENT = 1000
+_VALUES: dict[tuple[str, int], str] = {}
+
+
+def execute_rows(cursor, sql: str, width: int, rows: Sequence[Sequence]) -> None:
+    """Run `sql` (a SQLite `INSERT … VALUES (?, …)` of one row, `width` values) for all of
+    `rows`, up to 1,000 rows a statement (`VALUES (…), (…), …`) instead of one statement a
+    row. FTS5 writes the terms gathered in memory out as a new index segment when a
+    statement that changed it ends, a trigger's statement included: search entries written one
+    statement a row gave a segment per row, merged again and again, and cost three times what
+    they cost in batches (finding 36 of docs/performance.md). `cursor` is sqlite3's own."""
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(_ROWS_PER_STATEMENT, limit // max(width, 1)))
+    flat = itertools.chain.from_iterable
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        statement = _VALUES.get((sql, len(chunk)))
+        if statement is None:
+            head, one = sql.rsplit(" VALUES ", 1)
+            statement = f"{head} VALUES {', '.join([one] * len(chunk))}"
+            if len(chunk) == per:  # a batch's last, shorter statement is not kept
+                _VALUES[(sql, per)] = statement
+        cursor.execute(statement, list(flat(chunk)))
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------

@@ -1,17 +1,18 @@
-"""The bulk path's own inserts (`platform.fastinsert`: executemany on SQLite, COPY on
+"""The bulk path's own inserts (`platform.fastinsert`: many-row statements on SQLite, COPY on
 PostgreSQL) store exactly what the ORM would, hand out keys the database will not give again,
 and keep hostile text intact."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from kartoteka.contacts.models import Company
 from kartoteka.platform import fastinsert
-from kartoteka.platform.bulk import ACTIVITY_COLUMNS
+from kartoteka.platform.bulk import ACTIVITY_COLUMNS, SEARCH_COLUMNS
 from kartoteka.timeline.models import Activity
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +145,51 @@ def test_blank_instances_are_what_the_model_makes(registry):
         other = fastinsert.blank(model)
         for attname in mutable:
             assert getattr(other, attname) is not getattr(fast, attname)  # never shared
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements")
+def test_sqlite_rows_go_many_to_a_statement_within_the_variable_limit(admin_user):
+    from kartoteka.platform.models import SearchEntry
+    from kartoteka.platform.search import search
+
+    rows = [
+        ("contact", 5000 + n, admin_user.pk, f"Ulla Row {n}", "", f"Ulla Row{n} {HOSTILE[n % 6]}")
+        for n in range(2345)
+    ]
+    connection.ensure_connection()
+    raw = connection.connection
+    statements: list[str] = []
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    raw.set_trace_callback(lambda sql: statements.append(sql) if "searchentry" in sql else None)
+    try:
+        with transaction.atomic():
+            fastinsert.insert_rows(SearchEntry, SEARCH_COLUMNS, rows[:2100])
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 6 * 100)  # 100 rows a statement
+        with transaction.atomic():
+            fastinsert.insert_rows(SearchEntry, SEARCH_COLUMNS, rows[2100:])
+    finally:
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+        raw.set_trace_callback(None)
+    # the FTS5 trigger's steps are traced with the text of the statement that fired them
+    inserts = {sql for sql in statements if sql.startswith("INSERT")}
+    assert len(inserts) == 3 + 3  # 1,000 + 1,000 + 100, then 100 + 100 + 45
+    stored = list(
+        SearchEntry.objects.filter(object_id__gte=5000)
+        .order_by("object_id")
+        .values_list(*SEARCH_COLUMNS)
+    )
+    assert stored == rows  # every row, in order, hostile text intact
+    found = {hit.object_id for hit in search(admin_user, "row2344")}
+    assert found == {7344}  # the full-text index saw the last statement's rows too
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements")
+def test_new_records_in_many_row_statements_still_get_consecutive_keys(admin_user):
+    objs = [Company(name=f"Firm {n}", owner=admin_user, created_by=admin_user) for n in range(2500)]
+    with transaction.atomic():
+        fastinsert.insert(Company, objs)
+    keys = [obj.pk for obj in objs]
+    assert keys == list(range(keys[0], keys[0] + 2500))
+    assert dict(Company.objects.filter(pk__in=keys).values_list("pk", "name")) == {
+        obj.pk: obj.name for obj in objs
+    }
