@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.imports import reading
-from kartoteka.platform import bulk, maintenance, permissions, services
+from kartoteka.platform import bulk, gcpause, maintenance, permissions, services
 from kartoteka.platform.fields import FieldType, InputErrors, convert
 from kartoteka.platform.models import ContactPoint
 from kartoteka.platform.registry import EntitySpec, registry
@@ -161,12 +161,14 @@ class Run:
     @contextmanager
     def reading(self, after_line: int) -> Iterator[Iterable[list[RowWork]]]:
         """The file's rows after `after_line`, read, a batch at a time: by a second process
-        when the rows need nothing from the database (`reader`), else here."""
-        if reader.eligible(self):
-            with reader.Reader(self, after_line) as batches:
-                yield batches
-        else:
-            yield (self.read(batch) for batch in self.batches(after_line))
+        when the rows need nothing from the database (`reader`), else here. Garbage
+        collections are fewer meanwhile (`gcpause`), in the reader too."""
+        with gcpause.fewer_collections():
+            if reader.eligible(self):
+                with reader.Reader(self, after_line) as batches:
+                    yield batches
+            else:
+                yield (self.read(batch) for batch in self.batches(after_line))
 
     # -- one batch ------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.imports import reading
-from kartoteka.platform import bulk, permissions, services
+from kartoteka.platform import bulk, gcpause, permissions, services
 from kartoteka.platform.export import safe_cell
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
@@ -372,41 +372,42 @@ def execute_undo(pk: int) -> str:
     spec = registry.get(job.entity)
     summary = _("Import #%(id)s undone") % {"id": job.pk}
     problems: list[str] = []
-    for batch in job.batches.order_by("-number"):
-        with transaction.atomic():
-            for change in reversed(batch.updated):
-                obj = spec.queryset().filter(pk=change["id"]).first()
-                if obj is None:
-                    continue
-                try:
-                    services.update_record(
-                        spec, job.created_by, obj, change["before"], check_permission=False,
-                        origin={"summary": summary, "import": job.pk},
-                    )  # fmt: skip
-                except InputErrors as exc:
-                    problems.append(f"#{obj.pk}: {exc.first_message}")
-            bulk.bulk_remove(
-                spec, job.created_by, engine.ids_of(batch.created_ids), summary=summary
-            )
-            for entity_key, related_pk in batch.created_related:
-                related = registry.find(entity_key)
-                if related is not None:
-                    bulk.bulk_remove(related, job.created_by, [related_pk], summary=summary)
-            still_ours = ImportJob.objects.filter(
-                pk=pk, status=Status.UNDOING, started_at=token
-            ).update(
-                created_count=job.created_count - _count(batch.created_ids),
-                updated_count=job.updated_count - len(batch.updated),
-                processed_rows=max(0, job.processed_rows - batch.rows),
-                heartbeat_at=timezone.now(),
-            )
-            if not still_ours:
-                transaction.set_rollback(True)
-                return "superseded"
-            job.created_count -= _count(batch.created_ids)
-            job.updated_count -= len(batch.updated)
-            job.processed_rows = max(0, job.processed_rows - batch.rows)
-            batch.delete()
+    with gcpause.fewer_collections():  # an undo drops as many objects as an import makes
+        for batch in job.batches.order_by("-number"):
+            with transaction.atomic():
+                for change in reversed(batch.updated):
+                    obj = spec.queryset().filter(pk=change["id"]).first()
+                    if obj is None:
+                        continue
+                    try:
+                        services.update_record(
+                            spec, job.created_by, obj, change["before"], check_permission=False,
+                            origin={"summary": summary, "import": job.pk},
+                        )  # fmt: skip
+                    except InputErrors as exc:
+                        problems.append(f"#{obj.pk}: {exc.first_message}")
+                bulk.bulk_remove(
+                    spec, job.created_by, engine.ids_of(batch.created_ids), summary=summary
+                )
+                for entity_key, related_pk in batch.created_related:
+                    related = registry.find(entity_key)
+                    if related is not None:
+                        bulk.bulk_remove(related, job.created_by, [related_pk], summary=summary)
+                still_ours = ImportJob.objects.filter(
+                    pk=pk, status=Status.UNDOING, started_at=token
+                ).update(
+                    created_count=job.created_count - _count(batch.created_ids),
+                    updated_count=job.updated_count - len(batch.updated),
+                    processed_rows=max(0, job.processed_rows - batch.rows),
+                    heartbeat_at=timezone.now(),
+                )
+                if not still_ours:
+                    transaction.set_rollback(True)
+                    return "superseded"
+                job.created_count -= _count(batch.created_ids)
+                job.updated_count -= len(batch.updated)
+                job.processed_rows = max(0, job.processed_rows - batch.rows)
+                batch.delete()
     _finish(job, Status.UNDONE, error="\n".join(problems[:50]))
     return "undone"
 
