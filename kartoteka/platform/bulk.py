@@ -30,6 +30,8 @@ from .registry import EntitySpec
 from .services import _contact_points, _set_value, forget_records
 
 BATCH = 2000
+# what `write_rows` sets on every new record itself (no default is worked out for them)
+SET_HERE = ("custom", "created_at", "updated_at")
 SEARCH_COLUMNS = ("entity", "object_id", "owner_id", "title", "subtitle", "document")
 POINT_COLUMNS = ("entity", "object_id", "kind", "value")
 ACTIVITY_COLUMNS = ("entity", "object_id", "kind", "actor_id", "at", "summary", "body", "payload")
@@ -155,7 +157,7 @@ def write_rows(
     objs = []
     model, type_id, field_of = entity.model, entity.entity_type_id, entity.fields_by_key
     for _index, clean, row in good:
-        obj = fastinsert.blank(model)
+        obj = fastinsert.blank(model, SET_HERE)
         if type_id is not None:
             obj.entity_type_id = type_id
         obj.custom = {}

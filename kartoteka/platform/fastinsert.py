@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -109,26 +110,29 @@ def _generic(field) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-_BLANKS: dict[type, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+_BLANKS: dict[tuple, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
 
 
-def blank(model: type[models.Model]) -> models.Model:
+def blank(model: type[models.Model], given: tuple[str, ...] = ()) -> models.Model:
     """A new, unsaved instance with every field at its default, as `model()` makes it, for
     loads of many rows: the defaults are worked out once per model instead of once per row
-    (callable defaults, such as `dict` for a JSON field, are still called for each). Models
+    (callable defaults, such as `dict` for a JSON field, are still called for each, except
+    for the fields named in `given`, which the caller sets next: they start as None). Models
     that listen to `pre_init`/`post_init` are made the ordinary way."""
-    plan = _BLANKS.get(model)
+    plan = _BLANKS.get((model, given))
     if plan is None:
         if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
             return model()
         constants: dict[str, Any] = {}
         calls: list[tuple[str, Callable[[], Any]]] = []
         for field in model._meta.concrete_fields:
-            if field.has_default() and callable(field.default):
+            if field.attname in given:
+                constants[field.attname] = None
+            elif field.has_default() and callable(field.default):
                 calls.append((field.attname, field.default))
             else:
                 constants[field.attname] = field.get_default()
-        plan = _BLANKS[model] = (constants, calls)
+        plan = _BLANKS[(model, given)] = (constants, calls)
     constants, calls = plan
     obj = model.__new__(model)
     obj._state = models.base.ModelState()
@@ -155,14 +159,17 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
         model._default_manager.bulk_create(objs, batch_size=1000)
         return
     sql, converters, auto = _plan(model)
+    values_of = operator.attrgetter(*(attname for attname, _convert in converters))
+    converting = [(i, convert) for i, (_a, convert) in enumerate(converters) if convert]
+    single = len(converters) == 1
 
     def params(obj):
         for field in auto:
             field.pre_save(obj, True)
-        return [
-            getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
-            for attname, convert in converters
-        ]
+        values = [values_of(obj)] if single else list(values_of(obj))
+        for i, convert in converting:
+            values[i] = convert(values[i])
+        return values
 
     cursor = _cursor()
     try:

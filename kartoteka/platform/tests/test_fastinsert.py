@@ -145,6 +145,9 @@ def test_blank_instances_are_what_the_model_makes(registry):
         other = fastinsert.blank(model)
         for attname in mutable:
             assert getattr(other, attname) is not getattr(fast, attname)  # never shared
+        given = fastinsert.blank(model, ("custom", "created_at"))
+        assert given.custom is None and given.created_at is None  # the caller sets them
+        assert given.updated_at is not None and given.__dict__.keys() == fast.__dict__.keys()
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements")
