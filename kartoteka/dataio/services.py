@@ -425,12 +425,16 @@ def reap_stalled(stale_after: timedelta = engine.STALE_AFTER) -> int:
     limit = timezone.now() - stale_after
     stale = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True)
     message = _(STALE_MESSAGE)
-    count = ImportJob.objects.filter(stale, status__in=(Status.RUNNING, Status.UNDOING)).update(
-        status=Status.FAILED, error=message, finished_at=timezone.now()
-    )
-    count += ImportJob.objects.filter(stale, status=Status.PREVIEWING).update(
-        status=Status.NEW, error=message
-    )
+    working = ImportJob.objects.filter(stale, status__in=(Status.RUNNING, Status.UNDOING))
+    checking = ImportJob.objects.filter(stale, status=Status.PREVIEWING)
+    # Pages and progress polls call this each time: read first, since an UPDATE takes
+    # SQLite's write lock even when it changes nothing, and a poll then waited for a running
+    # undo to let go of it (up to the 5 s busy timeout, then "database is locked").
+    count = 0
+    if working.exists():
+        count += working.update(status=Status.FAILED, error=message, finished_at=timezone.now())
+    if checking.exists():
+        count += checking.update(status=Status.NEW, error=message)
     return count
 
 

@@ -273,3 +273,28 @@ def test_old_files_go_but_finished_imports_keep_their_report_and_undo(
     assert "bad" in report.getvalue()
     worker(services.undo, admin_user, done)
     assert Contact.objects.count() == 0
+
+
+def test_looking_for_stalled_jobs_only_reads_unless_one_has_stalled(admin_user, upload):
+    """Pages and progress polls look on every call; a write would wait for SQLite's write
+    lock, which a running undo holds batch after batch."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kartoteka.dataio import engine
+
+    job = services.start(admin_user, "contact", upload("a.csv", "Last name\nNowak\n"))
+    running = ImportJob.objects.filter(pk=job.pk)
+    running.update(status=ImportJob.Status.UNDOING, heartbeat_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        assert services.reap_stalled() == 0
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements and set(statements) == {"SELECT"}
+    running.update(heartbeat_at=timezone.now() - 2 * engine.STALE_AFTER)
+    assert services.reap_stalled() == 1
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error
+    assert timedelta(0) < timezone.now() - job.finished_at < timedelta(minutes=1)
