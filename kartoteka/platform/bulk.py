@@ -155,11 +155,9 @@ def write_rows(
     they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
     objs = []
-    model, type_id, field_of = entity.model, entity.entity_type_id, entity.fields_by_key
+    field_of = entity.fields_by_key
     for _index, clean, row in good:
-        obj = fastinsert.blank(model, SET_HERE)
-        if type_id is not None:
-            obj.entity_type_id = type_id
+        obj = entity.new_instance(SET_HERE)
         obj.custom = {}
         for key, value in clean.items():
             _set_value(obj, field_of[key], value)

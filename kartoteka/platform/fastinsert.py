@@ -119,10 +119,10 @@ def blank(model: type[models.Model], given: tuple[str, ...] = ()) -> models.Mode
     (callable defaults, such as `dict` for a JSON field, are still called for each, except
     for the fields named in `given`, which the caller sets next: they start as None). Models
     that listen to `pre_init`/`post_init` are made the ordinary way."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model()  # asked each time: a listener may be connected after the first call
     plan = _BLANKS.get((model, given))
     if plan is None:
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-            return model()
         constants: dict[str, Any] = {}
         calls: list[tuple[str, Callable[[], Any]]] = []
         for field in model._meta.concrete_fields:

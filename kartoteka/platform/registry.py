@@ -20,6 +20,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import fastinsert
 from .behaviour import Behaviour
 from .fields import FieldSpec, FieldType, build_validator
 
@@ -93,8 +94,11 @@ class EntitySpec:
 
         return RowByKey(self.queryset())
 
-    def new_instance(self):
-        obj = self.model()
+    def new_instance(self, given: tuple[str, ...] = ()):
+        """A new, unsaved record of this entity at its defaults (`fastinsert.blank`: the
+        defaults worked out once per model; the fields in `given` start as None, for a caller
+        that sets them next)."""
+        obj = fastinsert.blank(self.model, given)
         if self.entity_type_id is not None:
             obj.entity_type_id = self.entity_type_id
         return obj

@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import signals
 
 from kartoteka.contacts.models import Company
 from kartoteka.platform import fastinsert
@@ -148,6 +149,17 @@ def test_blank_instances_are_what_the_model_makes(registry):
         given = fastinsert.blank(model, ("custom", "created_at"))
         assert given.custom is None and given.created_at is None  # the caller sets them
         assert given.updated_at is not None and given.__dict__.keys() == fast.__dict__.keys()
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance)
+
+    signals.post_init.connect(listener, sender=models[0])
+    try:
+        made = fastinsert.blank(models[0])  # its plan was made before the listener came
+    finally:
+        signals.post_init.disconnect(listener, sender=models[0])
+    assert heard == [made]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements")
