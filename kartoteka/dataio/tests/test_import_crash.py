@@ -75,25 +75,31 @@ def _query(path: Path, sql: str):
         return db.execute(sql).fetchone()
 
 
-def test_sigkill_mid_import_leaves_whole_batches_then_resume_or_undo(instance):
-    path, env, kartoteka, data = instance
+def _kill_after_batches(path: Path, env: dict, data: Path, batches: int, watch=None) -> None:
+    """Start `kartoteka import` of `data` and SIGKILL it once `batches` batches are written;
+    it must still be running then. `watch(pid)` is called while waiting."""
     worker = subprocess.Popen(
         [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 240
-    batches = 0
     while time.monotonic() < deadline and worker.poll() is None:
+        if watch is not None:
+            watch(worker.pid)
         try:
-            batches = _query(path, "SELECT count(*) FROM dataio_importbatch")[0]
+            if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= batches:
+                break
         except sqlite3.OperationalError:
-            batches = 0
-        if batches >= 2:
-            break
+            pass
         time.sleep(0.05)
     assert worker.poll() is None, "the import ended before it could be killed"
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
+
+
+def test_sigkill_mid_import_leaves_whole_batches_then_resume_or_undo(instance):
+    path, env, kartoteka, data = instance
+    _kill_after_batches(path, env, data, 2)
 
     status, created = _query(path, "SELECT status, created_count FROM dataio_importjob")
     contacts = _query(path, "SELECT count(*) FROM contacts_contact")[0]
@@ -127,20 +133,7 @@ def test_sigkill_mid_import_leaves_whole_batches_then_resume_or_undo(instance):
 
 def test_killed_import_can_be_undone_without_resuming(instance):
     path, env, kartoteka, data = instance
-    worker = subprocess.Popen(
-        [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and worker.poll() is None:
-        try:
-            if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= 1:
-                break
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.05)
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(timeout=30)
+    _kill_after_batches(path, env, data, 1)
     kartoteka("import", "--status", "1", "--stale-after", "0", check=False)
     undone = kartoteka("import", "--undo", "1")
     assert "Undone" in undone.stdout
@@ -160,24 +153,13 @@ def _running(pid: int) -> bool:
 def test_sigkill_with_a_reader_process_leaves_no_reader_and_resumes(instance):
     path, env, kartoteka, data = instance
     env = {**env, "IMPORT_READER_PROCESS_MIN_BYTES": "0"}  # this small file read in a child
-    worker = subprocess.Popen(
-        [str(BIN), "import", str(data), "--entity", "contact", "--key", ""],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 240
     readers: list[int] = []
-    while time.monotonic() < deadline and worker.poll() is None:
-        readers = readers or children_of(worker.pid)
-        try:
-            if _query(path, "SELECT count(*) FROM dataio_importbatch")[0] >= 2:
-                break
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.05)
-    assert worker.poll() is None, "the import ended before it could be killed"
+
+    def look_for_readers(pid: int) -> None:
+        readers.extend([] if readers else children_of(pid))
+
+    _kill_after_batches(path, env, data, 2, watch=look_for_readers)
     assert readers, "the import read its file in process"
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(timeout=30)
     deadline = time.monotonic() + 30
     while any(_running(pid) for pid in readers) and time.monotonic() < deadline:
         time.sleep(0.1)
