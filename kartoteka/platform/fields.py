@@ -29,6 +29,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BeforeValidator, ConfigDict, ValidationError, create_model
 from pydantic_core import PydanticCustomError
 
+from . import phones
+
 
 class FieldType:
     TEXT = "text"
@@ -217,6 +219,9 @@ def normalise_phone(value: Any) -> str:
     text = str(value).strip()
     if len(text) > 40:
         raise _fail(_("Enter a valid phone number."))
+    quick = phones.international(text)
+    if quick is not None:
+        return quick
     try:
         number = phonenumbers.parse(text, phone_region())
     except phonenumbers.NumberParseException:
