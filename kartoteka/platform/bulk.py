@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from kartoteka.timeline.models import Activity
 
 from . import checks, events, fastinsert, maintenance, permissions, search
-from .fields import InputErrors, validate_input
+from .fields import FieldType, InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
 from .registry import EntitySpec
-from .services import _contact_points, _set_value, forget_records
+from .services import _contact_points, forget_records
 
 BATCH = 2000
 # what `write_rows` sets on every new record itself (no default is worked out for them)
@@ -155,12 +155,19 @@ def write_rows(
     they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
     objs = []
-    field_of = entity.fields_by_key
+    place = _placing(entity)
     for _index, clean, row in good:
         obj = entity.new_instance(SET_HERE)
-        obj.custom = {}
+        obj.custom = custom = {}
         for key, value in clean.items():
-            _set_value(obj, field_of[key], value)
+            name, empty = place[key]
+            if name is None:  # a custom field: empty values are left out of the JSON
+                if value is not None and value != []:
+                    custom[key] = value
+                continue
+            if value is None and empty is not None:
+                value = [] if empty is list else empty
+            setattr(obj, name, value)
         obj.created_by = actor
         obj.created_at = row.created_at or now
         obj.updated_at = obj.created_at
@@ -171,8 +178,7 @@ def write_rows(
         if any(obj.pk is None for obj in objs):  # a database that returns no ids
             raise RuntimeError("bulk_create returned no primary keys")
         entity.behaviour.after_bulk_create(actor, objs)
-        for chunk in _batches(objs, 500):  # titles read the company: one query, not per row
-            prefetch_related_objects(chunk, *entity.select_related)
+        _cache_related(entity, actor, objs)
         entries, points, activities = [], [], []
         actor_id = actor.pk if actor is not None else None
         payload_json = fastinsert.JsonText(json.dumps(payload or {}))
@@ -193,6 +199,47 @@ def write_rows(
         ids = [obj.pk for obj in objs]
         events.emit("records.bulk_created", entity=entity.key, count=len(ids), first=ids[0])
     return ids
+
+
+def _placing(entity: EntitySpec) -> dict[str, tuple[str | None, Any]]:
+    """Where `write_rows` puts each field's clean value, as `services._set_value` does for
+    one record, worked out once per batch instead of once per value: {key: (attribute, what
+    stands for None)}; the attribute is None for a custom field (a key of the JSON)."""
+    place: dict[str, tuple[str | None, Any]] = {}
+    for spec in entity.fields:
+        if spec.storage == "custom":
+            place[spec.key] = (None, None)
+        elif spec.storage == "fk":
+            place[spec.key] = (f"{spec.key}_id", None)
+        elif spec.multiple or spec.type == FieldType.TAGS:
+            place[spec.key] = (spec.key, list)
+        else:
+            null = entity.model._meta.get_field(spec.key).null
+            place[spec.key] = (spec.key, None if null else "")
+    return place
+
+
+def _cache_related(entity: EntitySpec, actor, objs: list) -> None:
+    """The records that titles and subtitles may read (`entity.select_related`: the owner,
+    the company), fetched once for the batch rather than once per row. A record that names
+    none needs no fetch (reading the relation gives None without a query), and the actor,
+    every imported record's owner unless the file names another, is at hand already."""
+    meta = entity.model._meta
+    for name in entity.select_related:
+        field = meta.get_field(name)
+        actor_is_one = actor is not None and isinstance(actor, field.related_model)
+        attname = field.attname
+        todo = []
+        for obj in objs:
+            value = obj.__dict__.get(attname)
+            if value is None or field.is_cached(obj):
+                continue
+            if actor_is_one and value == actor.pk:
+                field.set_cached_value(obj, actor)
+            else:
+                todo.append(obj)
+        for chunk in _batches(todo, 500):
+            prefetch_related_objects(chunk, name)
 
 
 @dataclass

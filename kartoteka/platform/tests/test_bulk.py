@@ -3,9 +3,9 @@ and the timeline need, in batches."""
 
 import pytest
 
-from kartoteka.platform import bulk, search
+from kartoteka.platform import bulk, search, services
 from kartoteka.platform.fields import InputErrors
-from kartoteka.platform.models import ContactPoint
+from kartoteka.platform.models import ContactPoint, SearchEntry
 from kartoteka.timeline.models import Activity
 
 
@@ -83,3 +83,84 @@ def test_read_only_user_cannot_bulk_create(registry, reader):
 
     with pytest.raises(PermissionDenied):
         bulk.bulk_create_records(registry.get("company"), reader, [{"name": "X"}])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("empty", [False, True])
+def test_a_bulk_record_is_stored_as_one_created_alone(admin_user, registry, manager, empty):
+    """`write_rows` places values itself (not through `services._set_value`); a record made
+    in bulk and one made alone from the same input are stored alike, empty values included."""
+    from django.forms.models import model_to_dict
+
+    from kartoteka.customization import services as customization
+
+    for key, kind, extra in [
+        ("tier", "choice", {"choices": ["Gold", "Silver"]}),
+        ("areas", "multichoice", {"choices": ["North", "South"]}),
+        ("score", "number", {}),
+        ("since", "date", {}),
+        ("vip", "boolean", {}),
+        ("note", "text", {}),
+    ]:
+        customization.create_field(
+            admin_user, {"entity": "contact", "key": key, "label": key, "type": kind, **extra}
+        )
+    spec = registry.get("contact")
+    company = registry.get("company").queryset().create(name="Acme", owner=admin_user)
+    data = {"first_name": "Ewa", "last_name": "Nowak", "owner": manager.pk}
+    if not empty:
+        data |= {
+            "company": company.pk, "position": "CEO", "phones": "+48 600 100 200",
+            "emails": "ewa@acme.example", "tags": "a, b", "tier": "Gold",
+            "areas": ["North", "South"], "score": "12.5", "since": "2024-02-29", "vip": True,
+            "note": "<b>hi</b>",
+        }  # fmt: skip
+    alone = services.create_record(spec, admin_user, dict(data))
+    result = bulk.bulk_create_records(spec, admin_user, [dict(data)])
+    assert result.errors == []
+    bulk_made = spec.queryset().get(pk=result.ids[0])
+    alone.refresh_from_db()
+
+    def stored(obj):
+        values = model_to_dict(obj, exclude=["id", "created_at", "updated_at"])
+        return values, obj.custom, search.document_of(spec, obj)
+
+    assert stored(bulk_made) == stored(alone)
+    points = ContactPoint.objects.filter(entity="contact")
+    assert sorted(points.filter(object_id=bulk_made.pk).values_list("kind", "value")) == sorted(
+        points.filter(object_id=alone.pk).values_list("kind", "value")
+    )
+    if not empty:
+        assert bulk_made.company_id == company.pk and bulk_made.custom["tier"] == "Gold"
+        assert search.document_of(spec, bulk_made)[1]  # the subtitle names the company
+
+
+@pytest.mark.django_db
+def test_titles_read_related_records_once_per_batch(admin_user, registry, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    spec = registry.get("contact")
+    companies = [
+        registry.get("company").queryset().create(name=f"Firm {i}", owner=admin_user)
+        for i in range(3)
+    ]
+
+    def rows(count):
+        return [
+            {
+                "last_name": f"Row {i}",
+                "company": companies[i % 3].pk if i % 2 else None,
+                "owner": manager.pk if i % 3 == 0 else admin_user.pk,
+            }
+            for i in range(count)
+        ]
+
+    with CaptureQueriesContext(connection) as few:
+        bulk.bulk_create_records(spec, admin_user, rows(6))
+    with CaptureQueriesContext(connection) as many:
+        result = bulk.bulk_create_records(spec, admin_user, rows(60))
+    assert len(many) == len(few)
+    entries = SearchEntry.objects.filter(entity="contact", object_id__in=result.ids)
+    titles = dict(entries.values_list("object_id", "subtitle"))
+    assert titles[result.ids[1]] == "Firm 1" and titles[result.ids[0]] == ""
