@@ -195,6 +195,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_READER_PROCESS_MIN_BYTES = int(
     os.environ.get("IMPORT_READER_PROCESS_MIN_BYTES", str(512 * 1024))
 )
+# pages of SQLite's write-ahead log (4 KB each) that imports and undos let gather before a
+# checkpoint copies them into the database (`maintenance.fewer_checkpoints`)
+SQLITE_BULK_WAL_PAGES = int(os.environ.get("SQLITE_BULK_WAL_PAGES", "10000"))
+
 
 LOGGING = {
     "version": 1,

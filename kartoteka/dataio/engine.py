@@ -163,7 +163,7 @@ class Run:
         """The file's rows after `after_line`, read, a batch at a time: by a second process
         when the rows need nothing from the database (`reader`), else here. Garbage
         collections are fewer meanwhile (`gcpause`), in the reader too."""
-        with gcpause.fewer_collections():
+        with gcpause.fewer_collections(), maintenance.fewer_checkpoints():
             if reader.eligible(self):
                 with reader.Reader(self, after_line) as batches:
                     yield batches

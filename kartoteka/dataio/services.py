@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.imports import reading
-from kartoteka.platform import bulk, gcpause, permissions, services
+from kartoteka.platform import bulk, gcpause, maintenance, permissions, services
 from kartoteka.platform.export import safe_cell
 from kartoteka.platform.fields import InputErrors
 from kartoteka.platform.registry import registry
@@ -372,7 +372,8 @@ def execute_undo(pk: int) -> str:
     spec = registry.get(job.entity)
     summary = _("Import #%(id)s undone") % {"id": job.pk}
     problems: list[str] = []
-    with gcpause.fewer_collections():  # an undo drops as many objects as an import makes
+    # an undo drops as many objects as an import makes, and writes as many pages
+    with gcpause.fewer_collections(), maintenance.fewer_checkpoints():
         for batch in job.batches.order_by("-number"):
             with transaction.atomic():
                 for change in reversed(batch.updated):

@@ -4,9 +4,10 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 
 from kartoteka.contacts.models import Company, Contact
-from kartoteka.dataio import services
+from kartoteka.dataio import engine, services
 from kartoteka.dataio.models import ImportJob
 from kartoteka.platform.fields import InputErrors
 from kartoteka.timeline.models import Activity
@@ -298,3 +299,36 @@ def test_looking_for_stalled_jobs_only_reads_unless_one_has_stalled(admin_user, 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.error
     assert timedelta(0) < timezone.now() - job.finished_at < timedelta(minutes=1)
+
+
+def _wal_pages() -> int:
+    with connection.cursor() as cursor:
+        return cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own setting")
+def test_imports_and_undos_write_with_fewer_checkpoints(admin_user, upload, worker, settings):
+    settings.SQLITE_BULK_WAL_PAGES = 4321
+    seen = []
+    original_batch, original_remove = engine.Run.real_batch, engine.bulk.bulk_remove
+
+    def real_batch(self, read, number):
+        seen.append(("import", _wal_pages()))
+        return original_batch(self, read, number)
+
+    def bulk_remove(*args, **kwargs):
+        seen.append(("undo", _wal_pages()))
+        return original_remove(*args, **kwargs)
+
+    job = services.start(admin_user, "contact", upload("c.csv", "Last name\nA\nB\n"))
+    engine.Run.real_batch, engine.bulk.bulk_remove = real_batch, bulk_remove
+    try:
+        worker(services.run, admin_user, job)
+        job.refresh_from_db()
+        worker(services.undo, admin_user, job)
+    finally:
+        engine.Run.real_batch, engine.bulk.bulk_remove = original_batch, original_remove
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDONE
+    assert seen == [("import", 4321), ("undo", 4321)]
+    assert _wal_pages() != 4321
