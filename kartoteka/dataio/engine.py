@@ -44,7 +44,8 @@ from .resolve import RecordFinder, UserDirectory, finder_for
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 2000  # rows a batch holds at most: its records, undo log and report commit together
+BATCH_CHARS = 4_000_000  # and at most about this much text (a file of very wide rows)
 SAMPLE_ROWS = 500
 PREVIEW_ROWS = 20
 MAX_DRY_PROBLEMS = 1000
@@ -154,8 +155,20 @@ class Run:
         self.key_spec = entity.field(job.key_field) if job.key_field not in ("", ID_KEY) else None
 
     def batches(self, after_line: int) -> Iterator[list[tuple[int, list[Any]]]]:
-        rows = ((line, row) for line, row in self.table.rows() if line > after_line)
-        while batch := list(islice(rows, BATCH)):
+        """The rows after `after_line`, `BATCH` at a time, or fewer where the rows are wide:
+        a batch ends once its text cells hold `BATCH_CHARS` characters, so that what a batch
+        keeps in memory does not depend on how wide a file's rows are."""
+        batch: list[tuple[int, list[Any]]] = []
+        chars = 0
+        for line, row in self.table.rows():
+            if line <= after_line:
+                continue
+            batch.append((line, row))
+            chars += sum(len(cell) for cell in row if type(cell) is str)
+            if len(batch) >= BATCH or chars >= BATCH_CHARS:
+                yield batch
+                batch, chars = [], 0
+        if batch:
             yield batch
 
     @contextmanager

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bench.imports import children_of
+from kartoteka.dataio.engine import BATCH
 
-ROWS = 6_000
+ROWS = 12_000  # six batches
 BIN = Path(sys.executable).with_name("kartoteka")
 
 
@@ -105,7 +106,7 @@ def test_sigkill_mid_import_leaves_whole_batches_then_resume_or_undo(instance):
     contacts = _query(path, "SELECT count(*) FROM contacts_contact")[0]
     batches, in_batches = _query(path, "SELECT count(*), sum(rows) FROM dataio_importbatch")
     assert status == "running"  # nobody has noticed yet
-    assert contacts == created == in_batches == batches * 1000  # whole batches, nothing more
+    assert contacts == created == in_batches == batches * BATCH  # whole batches, nothing more
     assert 0 < contacts < ROWS
     entries = _query(path, "SELECT count(*) FROM platform_searchentry")[0]
     assert entries == contacts  # the search index went with its batches
@@ -168,7 +169,7 @@ def test_sigkill_with_a_reader_process_leaves_no_reader_and_resumes(instance):
     contacts, created = _query(
         path, "SELECT count(*), (SELECT created_count FROM dataio_importjob) FROM contacts_contact"
     )
-    assert 0 < contacts == created < ROWS and contacts % 1000 == 0
+    assert 0 < contacts == created < ROWS and contacts % BATCH == 0
     kartoteka("import", "--status", "1", "--stale-after", "0", check=False)
     resumed = _runner(env)("import", "--resume", "1")
     assert "Imported" in resumed.stdout

@@ -174,9 +174,9 @@ def test_unreadable_and_forbidden_uploads_are_refused(reader, admin_user, upload
 @pytest.mark.parametrize("read_apart", [False, True], ids=["in process", "reader process"])
 def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker, settings, read_apart):
     settings.IMPORT_READER_PROCESS_MIN_BYTES = 0 if read_apart else 10**12
-    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(2500))
+    rows = engine.BATCH * 5 // 2
+    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(rows))
     job = services.start(admin_user, "contact", upload("big.csv", text))
-    from kartoteka.dataio import engine
 
     calls = {"n": 0}
     original = engine.Run.process
@@ -198,8 +198,8 @@ def test_cancel_and_resume_and_stale_jobs(admin_user, upload, worker, settings, 
     worker(services.run, admin_user, job)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
-    assert Contact.objects.count() == 2500 == job.created_count
-    assert Contact.objects.values("last_name").distinct().count() == 2500
+    assert Contact.objects.count() == rows == job.created_count
+    assert Contact.objects.values("last_name").distinct().count() == rows
 
 
 def test_undo_takes_the_tasks_planned_on_imported_records(admin_user, imported, worker):
@@ -222,9 +222,9 @@ def test_undo_takes_the_tasks_planned_on_imported_records(admin_user, imported, 
 def test_a_run_taken_for_dead_stops_writing_and_the_resume_finishes_it(admin_user, upload, worker):
     """The reaper marks a slow run stopped (and someone may resume it): the old run must
     not write one more batch, or rows would be imported twice."""
-    from kartoteka.dataio import engine
 
-    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(2500))
+    rows = engine.BATCH * 5 // 2
+    text = "Last name\n" + "".join(f"Person {i}\n" for i in range(rows))
     job = services.start(admin_user, "contact", upload("slow.csv", text))
     original = engine.Run.batches
 
@@ -245,7 +245,7 @@ def test_a_run_taken_for_dead_stops_writing_and_the_resume_finishes_it(admin_use
     assert job.batches.count() == 1
     worker(services.run, admin_user, job)
     job.refresh_from_db()
-    assert (job.status, job.created_count, Contact.objects.count()) == ("done", 2500, 2500)
+    assert (job.status, job.created_count, Contact.objects.count()) == ("done", rows, rows)
 
 
 def test_old_files_go_but_finished_imports_keep_their_report_and_undo(
@@ -284,8 +284,6 @@ def test_looking_for_stalled_jobs_only_reads_unless_one_has_stalled(admin_user, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-
-    from kartoteka.dataio import engine
 
     job = services.start(admin_user, "contact", upload("a.csv", "Last name\nNowak\n"))
     running = ImportJob.objects.filter(pk=job.pk)
@@ -332,3 +330,16 @@ def test_imports_and_undos_write_with_fewer_checkpoints(admin_user, upload, work
     assert job.status == ImportJob.Status.UNDONE
     assert seen == [("import", 4321), ("undo", 4321)]
     assert _wal_pages() != 4321
+
+
+def test_wide_rows_make_smaller_batches(admin_user, upload, worker, monkeypatch):
+    """A batch ends at `BATCH` rows or at `BATCH_CHARS` characters of text, whichever comes
+    first: what a batch holds does not grow with the width of a file's rows."""
+    monkeypatch.setattr(engine, "BATCH_CHARS", 1000)
+    text = "Last name,Notes\n" + "".join(f"P{i},{'x' * 300}\n" for i in range(10))
+    job = services.start(admin_user, "contact", upload("wide.csv", text))
+    worker(services.run, admin_user, job)
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportJob.Status.DONE, 10)
+    sizes = list(job.batches.order_by("number").values_list("rows", "last_line"))
+    assert sizes == [(4, 5), (4, 9), (2, 11)]  # 4 rows of 302 characters pass 1,000

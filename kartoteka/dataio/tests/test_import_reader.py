@@ -126,7 +126,8 @@ def test_a_reader_that_dies_fails_the_import_which_then_resumes(
     admin_user, upload, worker, settings, monkeypatch
 ):
     settings.IMPORT_READER_PROCESS_MIN_BYTES = 0
-    text = "Last name,Email\n" + "".join(f"P{i},p{i}@x.example\n" for i in range(3500))
+    rows = engine.BATCH * 7 // 2
+    text = "Last name,Email\n" + "".join(f"P{i},p{i}@x.example\n" for i in range(rows))
     job = services.start(admin_user, "contact", upload("big.csv", text))
     services.configure(admin_user, job, {"key_field": ""})
     original = reader.check
@@ -147,8 +148,8 @@ def test_a_reader_that_dies_fails_the_import_which_then_resumes(
     worker(services.run, admin_user, job)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
-    assert Contact.objects.count() == 3500 == job.created_count
-    assert Contact.objects.values("last_name").distinct().count() == 3500
+    assert Contact.objects.count() == rows == job.created_count
+    assert Contact.objects.values("last_name").distinct().count() == rows
 
 
 def test_an_error_in_the_reader_is_reported_in_one_line(
