@@ -154,10 +154,11 @@ def write_rows(
     entries, contact points and "created" timeline entries (`summary`/`payload` say where
     they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
-    objs = []
+    objs = entity.new_instances(len(good), SET_HERE)
     place = _placing(entity)
-    for _index, clean, row in good:
-        obj = entity.new_instance(SET_HERE)
+    actor_id = actor.pk if actor is not None else None
+    creator = entity.model._meta.get_field("created_by")
+    for obj, (_index, clean, row) in zip(objs, good, strict=True):
         obj.custom = custom = {}
         for key, value in clean.items():
             name, empty = place[key]
@@ -168,10 +169,10 @@ def write_rows(
             if value is None and empty is not None:
                 value = [] if empty is list else empty
             setattr(obj, name, value)
-        obj.created_by = actor
-        obj.created_at = row.created_at or now
-        obj.updated_at = obj.created_at
-        objs.append(obj)
+        obj.created_by_id = actor_id  # as `obj.created_by = actor` sets it, without the checks
+        if actor is not None:
+            creator.set_cached_value(obj, actor)
+        obj.created_at = obj.updated_at = row.created_at or now
     entity.behaviour.before_bulk_create(actor, objs)
     with transaction.atomic():
         fastinsert.insert(entity.model, objs)
@@ -180,23 +181,21 @@ def write_rows(
         entity.behaviour.after_bulk_create(actor, objs)
         _cache_related(entity, actor, objs)
         entries, points, activities = [], [], []
-        actor_id = actor.pk if actor is not None else None
         payload_json = fastinsert.JsonText(json.dumps(payload or {}))
         summary = summary[:255]
-        for obj in objs:
+        key, created = entity.key, Activity.Kind.CREATED
+        ids = [obj.pk for obj in objs]
+        for obj, pk in zip(objs, ids, strict=True):
             title, subtitle, document = search.document_of(entity, obj)
-            entries.append((entity.key, obj.pk, obj.owner_id, title, subtitle, document))
-            points.extend(
-                (entity.key, obj.pk, kind, value[:255]) for kind, value in _contact_points(obj)
-            )
+            entries.append((key, pk, obj.owner_id, title, subtitle, document))
+            for kind, value in _contact_points(obj):
+                points.append((key, pk, kind, value[:255]))
             activities.append(
-                (entity.key, obj.pk, Activity.Kind.CREATED, actor_id, obj.created_at,
-                 summary, "", payload_json)
-            )  # fmt: skip
+                (key, pk, created, actor_id, obj.created_at, summary, "", payload_json)
+            )
         fastinsert.insert_rows(SearchEntry, SEARCH_COLUMNS, entries)
         fastinsert.insert_rows(ContactPoint, POINT_COLUMNS, points)
         fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, activities)
-        ids = [obj.pk for obj in objs]
         events.emit("records.bulk_created", entity=entity.key, count=len(ids), first=ids[0])
     return ids
 

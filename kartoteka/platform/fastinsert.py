@@ -36,6 +36,9 @@ _PLAIN = {
     "SlugField", "SmallIntegerField", "TextField", "URLField", "OneToOneField",
 }  # fmt: skip
 _PLANS: dict[tuple, tuple[str, list[tuple[str, Callable[[Any], Any] | None]], list]] = {}
+# a string as `json.dumps` writes it (ASCII, escaped): a list of strings is encoded without
+# the encoder's general machinery, to the same text
+_json_string = json.encoder.encode_basestring_ascii
 
 
 def _plan(model: type[models.Model], names: tuple[str, ...] = ()):
@@ -75,8 +78,13 @@ def _converter(field) -> Callable[[Any], Any] | None:
             cls = type(value)
             if cls is JsonText:
                 return str(value)
-            if not value and (cls is list or cls is dict):
-                return "[]" if cls is list else "{}"
+            if cls is list:
+                if not value:
+                    return "[]"
+                if all(type(item) is str for item in value):  # emails, phones, tags
+                    return "[" + ", ".join(map(_json_string, value)) + "]"
+            elif cls is dict and not value:
+                return "{}"
             return json.dumps(value)
 
         return json_value
@@ -119,8 +127,13 @@ def blank(model: type[models.Model], given: tuple[str, ...] = ()) -> models.Mode
     (callable defaults, such as `dict` for a JSON field, are still called for each, except
     for the fields named in `given`, which the caller sets next: they start as None). Models
     that listen to `pre_init`/`post_init` are made the ordinary way."""
+    return blanks(model, 1, given)[0]
+
+
+def blanks(model: type[models.Model], count: int, given: tuple[str, ...] = ()) -> list:
+    """`count` instances as `blank` makes them, the listeners asked about once for all."""
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        return model()  # asked each time: a listener may be connected after the first call
+        return [model() for _ in range(count)]  # asked each time: one may connect later
     plan = _BLANKS.get((model, given))
     if plan is None:
         constants: dict[str, Any] = {}
@@ -134,13 +147,17 @@ def blank(model: type[models.Model], given: tuple[str, ...] = ()) -> models.Mode
                 constants[field.attname] = field.get_default()
         plan = _BLANKS[(model, given)] = (constants, calls)
     constants, calls = plan
-    obj = model.__new__(model)
-    obj._state = models.base.ModelState()
-    values = obj.__dict__
-    values.update(constants)
-    for attname, default in calls:
-        values[attname] = default()
-    return obj
+    new, state = model.__new__, models.base.ModelState
+    objs = []
+    for _ in range(count):
+        obj = new(model)
+        obj._state = state()
+        values = obj.__dict__
+        values.update(constants)
+        for attname, default in calls:
+            values[attname] = default()
+        objs.append(obj)
+    return objs
 
 
 def _cursor():
@@ -184,9 +201,17 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
                 raise RuntimeError(f"{table}: new keys are not consecutive")
     finally:
         cursor.close()
-    for offset, obj in enumerate(objs):
-        obj.pk = first + offset
-    _saved(objs)
+    if model._meta.parents:  # a child model: `pk` also sets the parent's link
+        for offset, obj in enumerate(objs):
+            obj.pk = first + offset
+        _saved(objs)
+        return
+    attname, alias = model._meta.pk.attname, connection.alias
+    for pk, obj in enumerate(objs, first):  # what `obj.pk = …` and `save()` leave on it
+        obj.__dict__[attname] = pk
+        state = obj._state
+        state.adding = False
+        state.db = alias
 
 
 def _saved(objs: Sequence[models.Model]) -> None:
@@ -211,15 +236,15 @@ def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
         )
         return
     sql, converters, _auto = _plan(model, names)
-    converting = [index for index, (_n, convert) in enumerate(converters) if convert is not None]
+    converting = [(i, convert) for i, (_n, convert) in enumerate(converters) if convert]
     if converting:
-        rows = [
-            tuple(
-                converters[i][1](value) if i in converting else value  # type: ignore[misc]
-                for i, value in enumerate(row)
-            )
-            for row in rows
-        ]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, convert in converting:
+                values[i] = convert(values[i])
+            converted.append(values)
+        rows = converted
     cursor = _cursor()
     try:
         execute_rows(cursor, sql, len(names), rows)

@@ -66,10 +66,13 @@ def document_of(spec: EntitySpec, obj) -> tuple[str, str, str]:
 def words_of(text: str) -> list[str]:
     """The folded words of `text`: `_WORD.findall(fold(text))`, folding each space-separated
     piece once however often it recurs (names, cities and positions repeat across records)."""
+    if text.isascii():  # folding is lowering: nothing worth remembering
+        return _WORD.findall(text.lower())
     words: list[str] = []
     for piece in text.split():
-        # only short pieces are remembered: the cache holds at most 50,000 × 64 characters
-        if len(piece) <= 64:
+        if piece.isascii():  # e-mail addresses, numbers: seldom seen twice
+            words.extend(_WORD.findall(piece.lower()))
+        elif len(piece) <= 64:  # the cache holds at most 50,000 × 64 characters
             words.extend(_folded_words(piece))
         else:
             words.extend(_WORD.findall(fold(piece)))

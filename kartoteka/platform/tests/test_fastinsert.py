@@ -5,6 +5,7 @@ and keep hostile text intact."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 
 import pytest
@@ -46,6 +47,7 @@ def test_new_records_get_the_keys_the_database_gave_and_the_values_they_were_giv
         fastinsert.insert(Company, objs)
     keys = [obj.pk for obj in objs]
     assert all(isinstance(key, int) for key in keys) and len(set(keys)) == len(keys)
+    assert all(not obj._state.adding and obj._state.db == "default" for obj in objs)
     for obj in objs:
         stored = Company.objects.get(pk=obj.pk)
         assert (stored.name, stored.phones, stored.custom, stored.owner_id) == (
@@ -143,9 +145,12 @@ def test_blank_instances_are_what_the_model_makes(registry):
         mutable = [
             f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
         ]
-        other = fastinsert.blank(model)
+        other, *more = fastinsert.blanks(model, 3)
+        assert len({id(obj) for obj in [fast, other, *more]}) == 4
         for attname in mutable:
-            assert getattr(other, attname) is not getattr(fast, attname)  # never shared
+            made = [getattr(obj, attname) for obj in (fast, other, *more)]
+            assert len({id(value) for value in made}) == 4  # never shared
+            assert all(value == getattr(slow, attname) for value in made)
         given = fastinsert.blank(model, ("custom", "created_at"))
         assert given.custom is None and given.created_at is None  # the caller sets them
         assert given.updated_at is not None and given.__dict__.keys() == fast.__dict__.keys()
@@ -208,3 +213,10 @@ def test_new_records_in_many_row_statements_still_get_consecutive_keys(admin_use
     assert dict(Company.objects.filter(pk__in=keys).values_list("pk", "name")) == {
         obj.pk: obj.name for obj in objs
     }
+
+
+def test_lists_of_strings_are_encoded_as_json_dumps_encodes_them():
+    json_value = fastinsert._converter(Company._meta.get_field("phones"))
+    cases = [HOSTILE, *([text] for text in HOSTILE), ["a", 1], ["a", None], [["x"]], [], {}]
+    for value in cases:
+        assert json_value(value) == json.dumps(value), value

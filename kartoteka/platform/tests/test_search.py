@@ -100,6 +100,7 @@ def test_a_common_word_ranks_the_newest_matches_the_user_may_see(
         "ΟΔΥΣΣΕΥΣ σοφός",  # Greek final sigma
         "person0@firm0.example +48 600 000 000 O'Brien-Smith",
         "Straße Øresund",
+        "Иван Wiśniewska 0 person0@firm0.example 600000000 Бухгалтер",  # ASCII pieces amid
         "ŁÓDŹ" * 40 + " " + "x" * 65,  # pieces too long to be remembered
         "",
     ],
