@@ -90,7 +90,9 @@ def test_new_user_builds_a_supplier_card_index(page, administrator):
     expect(card.locator("dd[data-field=category]")).to_have_text("Packaging")
     supplier_url = page.url
 
-    # Link the company from the supplier's card with the type-ahead picker.
+    # Link the company from the supplier's card with the type-ahead picker. The card's
+    # scripts are deferred: typing before they run would type into a plain field.
+    page.wait_for_load_state("domcontentloaded")
     group = page.locator("[data-relation]").first
     group.locator("input[data-lookup]").fill("Balt")
     group.locator("[data-lookup-id]").first.click()
