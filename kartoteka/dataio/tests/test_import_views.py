@@ -387,3 +387,26 @@ def test_only_administrators_are_offered_to_add_unknown_choices(
         client.force_login(user)
         page = client.get(_url("import_mapping", job)).content.decode()
         assert ('name="add_choices"' in page) is offered
+
+
+@pytest.mark.parametrize(
+    "language, shown", [("en", "300,000"), ("ru", "300\u00a0000"), ("pl", "300\u00a0000")]
+)
+def test_large_counts_are_grouped_as_the_language_writes_them(
+    signed_in, upload, manager, language, shown
+):
+    _upload(signed_in, upload)
+    job = _job()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, processed_rows=300_000, total_rows=300_000,
+        created_count=300_000, rejected_count=1_234,
+    )  # fmt: skip
+    manager.language = language
+    manager.save(update_fields=["language"])
+    page = signed_in.get(_url("import", job), follow=True).content.decode()
+    counts = page.split('id="run-counts"', 1)[1].split('id="run-actions"', 1)[0]
+    rejected = "1,234" if language == "en" else "1\u00a0234"
+    assert counts.count(shown) == 1 and rejected in counts
+    assert page.count(shown) >= 3  # the created count and "300,000 of 300,000 rows"
+    listed = signed_in.get(reverse("dataio:imports")).content.decode()
+    assert shown in listed and "300000" not in listed
