@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from kartoteka.timeline.models import Activity
 
 from . import checks, events, fastinsert, maintenance, permissions, search
-from .fields import FieldType, InputErrors, validate_input
+from .fields import InputErrors, validate_input
 from .models import ContactPoint, SearchEntry
 from .registry import EntitySpec
-from .services import _contact_points, forget_records
+from .services import _contact_points, forget_records, placement
 
 BATCH = 2000
 # what `write_rows` sets on every new record itself (no default is worked out for them)
@@ -155,14 +155,14 @@ def write_rows(
     they came from: an import names itself there). Joins the caller's transaction."""
     now = timezone.now()
     objs = entity.new_instances(len(good), SET_HERE)
-    place = _placing(entity)
+    where = {spec.key: placement(entity.model, spec) for spec in entity.fields}
     actor_id = actor.pk if actor is not None else None
     creator = entity.model._meta.get_field("created_by")
     for obj, (_index, clean, row) in zip(objs, good, strict=True):
         obj.custom = custom = {}
-        for key, value in clean.items():
-            name, empty = place[key]
-            if name is None:  # a custom field: empty values are left out of the JSON
+        for key, value in clean.items():  # `services._set_value`, inlined: it runs per value
+            name, empty = where[key]
+            if name is None:
                 if value is not None and value != []:
                     custom[key] = value
                 continue
@@ -198,24 +198,6 @@ def write_rows(
         fastinsert.insert_rows(Activity, ACTIVITY_COLUMNS, activities)
         events.emit("records.bulk_created", entity=entity.key, count=len(ids), first=ids[0])
     return ids
-
-
-def _placing(entity: EntitySpec) -> dict[str, tuple[str | None, Any]]:
-    """Where `write_rows` puts each field's clean value, as `services._set_value` does for
-    one record, worked out once per batch instead of once per value: {key: (attribute, what
-    stands for None)}; the attribute is None for a custom field (a key of the JSON)."""
-    place: dict[str, tuple[str | None, Any]] = {}
-    for spec in entity.fields:
-        if spec.storage == "custom":
-            place[spec.key] = (None, None)
-        elif spec.storage == "fk":
-            place[spec.key] = (f"{spec.key}_id", None)
-        elif spec.multiple or spec.type == FieldType.TAGS:
-            place[spec.key] = (spec.key, list)
-        else:
-            null = entity.model._meta.get_field(spec.key).null
-            place[spec.key] = (spec.key, None if null else "")
-    return place
 
 
 def _cache_related(entity: EntitySpec, actor, objs: list) -> None:
