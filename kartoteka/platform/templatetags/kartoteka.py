@@ -26,13 +26,3 @@ def filter_value(filters, key, op=""):
 @register.simple_tag
 def filter_values(filters, key):
     return (filters or {}).get(key) or []
-
-
-@register.filter
-def count(value):
-    """A whole number as the page's language groups its digits: 300,000 · 300 000 · 300 000."""
-    from kartoteka.platform.presenters import _decimal, _locale
-
-    if value is None or value == "":
-        return ""
-    return _decimal(value, _locale())
