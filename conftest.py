@@ -5,6 +5,17 @@ about them. Also shared: `api_as`, the JSON API client of `tests.helpers` signed
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request activates its user's language for the thread and nothing turns it off
+    afterwards (the next request activates its own): a test that made a request as a Polish
+    user would otherwise hand Polish messages to the tests after it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 def _user(django_user_model, username, role_key, team=None, **extra):
     from kartoteka.accounts.models import Role
 
